@@ -1,0 +1,5 @@
+"""``python -m symact``."""
+
+from .cli import console
+
+console()
