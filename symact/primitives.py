@@ -1,0 +1,125 @@
+"""Stable primitives: the small vocabulary stable forms are written in.
+
+Each primitive is a SymPy ``Function`` subclass with
+
+- ``definition(*args)``: the same function in standard SymPy functions, used by the
+  proof engine (every rewrite into primitives is proved equal after expansion)
+  and by anyone who wants to evaluate it symbolically;
+- ``impl``: the name of its implementation in the templates, one per backend and
+  dtype (NumPy ``_<impl>(...)``; C ``symact__<impl>_f64(...)`` / ``_f32``).
+
+Printers print any primitive generically from ``impl``; templates implement it
+once per backend.  Register new primitives by subclassing :class:`Primitive`;
+:func:`registry` lists them all.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import sympy as sp
+
+
+class Primitive(sp.Function):
+    """Base class: a stable primitive with a definition and a template implementation."""
+
+    impl: ClassVar[str] = ""
+    #: One-line formula, for docs and generated comments.
+    formula: ClassVar[str] = ""
+
+    @classmethod
+    def definition(cls, *args) -> sp.Expr:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def expanded(self) -> sp.Expr:
+        """This call with its definition substituted (arguments expanded too)."""
+        return type(self).definition(*(expand(a) for a in self.args))
+
+    def _eval_is_extended_real(self):
+        return all(a.is_extended_real for a in self.args) or None
+
+    def _eval_evalf(self, prec):
+        return self.expanded()._eval_evalf(prec)
+
+    def fdiff(self, argindex=1):
+        u = sp.Dummy("u", real=True)
+        args = list(self.args)
+        args[argindex - 1] = u
+        d = sp.diff(type(self).definition(*args), u)
+        return d.subs(u, self.args[argindex - 1])
+
+
+def expand(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every primitive replaced by its definition, recursively."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    return expr.replace(lambda e: isinstance(e, Primitive), lambda e: e.expanded())
+
+
+def registry() -> dict[str, type[Primitive]]:
+    """All primitive classes defined so far, by implementation name."""
+    out = {}
+    stack = list(Primitive.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.impl:
+            out[cls.impl] = cls
+    return dict(sorted(out.items()))
+
+
+# --- the basic set (NUMERICS.md, pitfalls 1-4, 9) --------------------------------------
+
+class softplus(Primitive):
+    """softplus(u) = log(1 + exp(u)), evaluated as max(u, 0) + log1p(exp(-|u|))."""
+
+    impl = "softplus"
+    formula = "log(1 + exp(u))"
+
+    @classmethod
+    def definition(cls, u):
+        return sp.log(1 + sp.exp(u))
+
+
+class sigmoid(Primitive):
+    """sigmoid(u) = 1/(1 + exp(-u)), branch on the sign of u so exp never overflows."""
+
+    impl = "sigmoid"
+    formula = "1/(1 + exp(-u))"
+
+    @classmethod
+    def definition(cls, u):
+        return 1 / (1 + sp.exp(-u))
+
+
+class log_sigmoid(Primitive):
+    """log_sigmoid(u) = -log(1 + exp(-u)), evaluated as min(u, 0) - log1p(exp(-|u|))."""
+
+    impl = "log_sigmoid"
+    formula = "-log(1 + exp(-u))"
+
+    @classmethod
+    def definition(cls, u):
+        return -sp.log(1 + sp.exp(-u))
+
+
+class expm1(Primitive):
+    """expm1(u) = exp(u) - 1 without cancellation near 0."""
+
+    impl = "expm1"
+    formula = "exp(u) - 1"
+
+    @classmethod
+    def definition(cls, u):
+        return sp.exp(u) - 1
+
+
+class log1p(Primitive):
+    """log1p(u) = log(1 + u) without cancellation near 0."""
+
+    impl = "log1p"
+    formula = "log(1 + u)"
+
+    @classmethod
+    def definition(cls, u):
+        return sp.log(1 + u)
