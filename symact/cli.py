@@ -15,6 +15,7 @@ import sys
 COMMANDS = (
     ("list", "the catalogue: names and parameters with defaults"),
     ("show", "definition, derivatives, properties and theorems of one activation"),
+    ("generate", "render generated/: the NumPy module and the C99 kernels"),
 )
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNDECIDED = 0, 1, 2, 3

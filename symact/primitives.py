@@ -123,3 +123,87 @@ class log1p(Primitive):
     @classmethod
     def definition(cls, u):
         return sp.log(1 + u)
+
+
+# --- products and derivatives (NUMERICS.md, pitfalls 2, 7, 9, 10, 11) ----------------------
+#
+# The ``mul_*`` primitives take the factor ``a`` inside so that the implementation
+# can scale: where sigmoid(u) lies in the subnormals, ``a * sigmoid(u)`` rounded
+# after the underflow would amplify the subnormal's rounding by |a|; the
+# templates compute ``(a*exp(u/2))*exp(u/2)`` there instead (u/2 is exact).
+
+class dsigmoid(Primitive):
+    """sigmoid'(u) = sigmoid(u)*sigmoid(-u) = exp(-|u|)/(1 + exp(-|u|))^2, never s*(1-s)."""
+
+    impl = "dsigmoid"
+    formula = "exp(-u)/(1 + exp(-u))^2"
+
+    @classmethod
+    def definition(cls, u):
+        return sp.exp(-u) / (1 + sp.exp(-u)) ** 2
+
+
+class sech2(Primitive):
+    """sech(u)^2 = 1 - tanh(u)^2 = 4 e/(1 + e)^2 with e = exp(-2|u|): no cancellation."""
+
+    impl = "sech2"
+    formula = "1 - tanh(u)^2"
+
+    @classmethod
+    def definition(cls, u):
+        return 1 - sp.tanh(u) ** 2
+
+
+class mul_sigmoid(Primitive):
+    """a*sigmoid(u), scaled in the subnormal tail; 0 when sigmoid(u) is exactly 0."""
+
+    impl = "mul_sigmoid"
+    formula = "a/(1 + exp(-u))"
+
+    @classmethod
+    def definition(cls, a, u):
+        return a / (1 + sp.exp(-u))
+
+
+class mul_dsigmoid(Primitive):
+    """a*sigmoid(u)*sigmoid(-u), scaled in the subnormal tail."""
+
+    impl = "mul_dsigmoid"
+    formula = "a*exp(-u)/(1 + exp(-u))^2"
+
+    @classmethod
+    def definition(cls, a, u):
+        return a * sp.exp(-u) / (1 + sp.exp(-u)) ** 2
+
+
+class mul_tanh_softplus(Primitive):
+    """a*tanh(softplus(u)) = a*e*(2 + e)/(2 + 2e + e^2), e = exp(u), scaled in the tail (mish)."""
+
+    impl = "mul_tanh_softplus"
+    formula = "a*tanh(log(1 + exp(u)))"
+
+    @classmethod
+    def definition(cls, a, u):
+        return a * sp.tanh(sp.log(1 + sp.exp(u)))
+
+
+class sqrt_sq_plus(Primitive):
+    """sqrt(u^2 + c) for c >= 0 without overflow of u^2 (hypot-style scaling)."""
+
+    impl = "sqrt_sq_plus"
+    formula = "sqrt(u^2 + c)"
+
+    @classmethod
+    def definition(cls, u, c):
+        return sp.sqrt(u ** 2 + c)
+
+
+class inv_sq(Primitive):
+    """1/u^2 computed as (1/u)*(1/u): u^2 overflows long before 1/u^2 underflows."""
+
+    impl = "inv_sq"
+    formula = "1/u^2"
+
+    @classmethod
+    def definition(cls, u):
+        return 1 / u ** 2

@@ -1,0 +1,59 @@
+"""Numbers in kernels: evaluate irrational constants once, keep rationals exact.
+
+:func:`prepare` replaces every numeric subexpression that is not a rational
+(``sqrt(2)``, ``pi``, ``sqrt(2)/(2*sqrt(pi))``, a 50-digit Float) by one Float of
+40 digits, so a printer rounds it once to the target dtype.  Rationals stay
+exact: the printers write them as divisions (``x/3``, ``(x + 3)/6``), one
+correctly rounded operation instead of a multiplication by a rounded 1/3.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import sympy as sp
+
+_DIGITS = 40
+
+
+def _is_irrational_number(e) -> bool:
+    return e.is_number and not e.is_Rational
+
+
+def prepare(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with each maximal irrational numeric subexpression as a 40-digit Float."""
+    if not isinstance(expr, sp.Basic) or expr.is_Atom:
+        if isinstance(expr, sp.Basic) and _is_irrational_number(expr) and not expr.is_Float:
+            return sp.Float(expr.evalf(_DIGITS), _DIGITS)
+        return expr
+    if isinstance(expr, (sp.Mul, sp.Add)):
+        numeric = [a for a in expr.args if a.is_number]
+        other = [prepare(a) for a in expr.args if not a.is_number]
+        folded = expr.func(*numeric) if numeric else None
+        if folded is not None and _is_irrational_number(folded):
+            folded = sp.Float(folded.evalf(_DIGITS), _DIGITS)
+        args = ([folded] if folded is not None else []) + other
+        return expr.func(*args, evaluate=False) if len(args) > 1 else args[0]
+    if _is_irrational_number(expr):
+        return sp.Float(expr.evalf(_DIGITS), _DIGITS)
+    if isinstance(expr, sp.Piecewise):
+        return sp.Piecewise(*[(prepare(e), prepare(c)) for e, c in expr.args])
+    return expr.func(*[prepare(a) for a in expr.args], evaluate=False) \
+        if isinstance(expr, sp.Expr) else expr.func(*[prepare(a) for a in expr.args])
+
+
+def float_literal(value, dtype: str) -> str:
+    """``value`` rounded to ``dtype`` (round to nearest, from the exact value), as C/Python text.
+
+    float64: 17 significant digits; float32: 9 significant digits (no suffix here).
+    """
+    prec = 53 if dtype == "float64" else 24
+    digits = 17 if dtype == "float64" else 9
+    with mpmath.workprec(prec):
+        v = mpmath.mpf(sp.Float(value, _DIGITS)._mpf_) if not isinstance(value, mpmath.mpf) else +value
+    x = float(v)
+    if x == int(x) and abs(x) < 2 ** 53:
+        return f"{int(x)}.0"
+    text = f"{x:.{digits}g}"
+    if "e" not in text and "." not in text:
+        text += ".0"
+    return text

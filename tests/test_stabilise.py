@@ -1,0 +1,162 @@
+"""The rewrite library: every rule is proved, needed, and reaches the stable forms.
+
+For each rule: its example rewrite is what the rule produces and is PROVED equal
+by the proof engine; at its ``bad_at`` point the unstable form evaluated in
+float64 fails (non-finite, or far off the mpmath value) where the stable form is
+within a few ULP.  Expected values come from mpmath at 50 digits of the
+*definition* (primitives expanded), never from the code under test.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+import symact_numpy
+from symact import catalogue, derive
+from symact import primitives as P
+from symact.model import X
+from symact.printing import NumpyPrinter, prepare
+from symact.stabilise import Stabiliser, prove_rewrite, stabilise
+from symact.stabilise.rules import RULES
+
+x = X
+
+
+def _eval64(expr, value: float) -> float:
+    """``expr`` at x = value in float64 through the NumPy printer and the generated primitives."""
+    if isinstance(expr, sp.Piecewise):  # the branch the kernels' masks would select
+        for e, c in expr.args:
+            if c.subs(x, value) == sp.true:
+                return _eval64(e, value)
+    code = NumpyPrinter().doprint(prepare(expr))
+    ns = {name: getattr(symact_numpy, name) for name in dir(symact_numpy) if name.startswith("_")}
+    ns.update(numpy=np, _T=np.float64, x=np.array([value], dtype=np.float64),
+              _erf=np.vectorize(math.erf), _erfc=np.vectorize(math.erfc))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
+            return float(np.asarray(eval(code, ns)).reshape(-1)[0])  # noqa: S307 - test-only
+
+
+def _exact(expr, value: float) -> mpmath.mpf:
+    """The definition at ``value`` with 1000 digits of working precision (log(1 + e^-740)
+    needs more than 330), rounded to 50."""
+    f = sp.lambdify(x, P.expand(expr), modules="mpmath")
+    with mpmath.workdps(1000):
+        v = f(mpmath.mpf(value))
+    with mpmath.workdps(50):
+        return +v
+
+
+def _ulps(got: float, exact) -> float:
+    if not math.isfinite(got):
+        return math.inf
+    ref = float(exact)
+    spacing = math.ulp(ref) if ref != 0 else math.ulp(0.0)
+    return float(abs(mpmath.mpf(got) - exact) / spacing)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+def test_rule_example_is_produced_and_proved(rule):
+    old, new = rule.example
+    got = rule.apply(old)
+    assert got is not None, f"{rule.name} does not apply to its own example {old}"
+    assert sp.simplify(P.expand(got) - P.expand(new)) == 0 or got == new
+    result = prove_rewrite(old, got)
+    assert str(result.status) == "PROVED", result
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.bad_at is not None],
+                         ids=[r.name for r in RULES if r.bad_at is not None])
+def test_unstable_form_fails_where_stable_holds(rule):
+    old, _ = rule.example
+    new = rule.apply(old)  # (the example's own `new` may be re-evaluated by SymPy)
+    exact = _exact(old, rule.bad_at)
+    assert _ulps(_eval64(new, rule.bad_at), exact) <= 4
+    # "fails": far outside the 4-ULP budget (or not finite)
+    assert _ulps(_eval64(old, rule.bad_at), exact) > 16
+
+
+def test_unproved_rewrite_is_not_used():
+    wrong = Rule_lying()
+    s = Stabiliser()
+    from symact.stabilise import rules as lib
+    saved = lib.STAGES
+    try:
+        lib_stages = (("stable", [wrong]),)
+        import symact.stabilise as eng
+        eng_stages = eng.STAGES
+        eng.STAGES = lib_stages
+        out = s.run(sp.exp(x) - 1)
+    finally:
+        eng.STAGES = eng_stages
+        lib.STAGES = saved
+    assert out == sp.exp(x) - 1
+    assert s.rejected and s.rejected[0].rule == "lying"
+
+
+def Rule_lying():
+    from symact.stabilise.rule import Rule
+    return Rule("lying", "exp(u) - 1 -> expm1(2u): wrong on purpose",
+                lambda e: P.expm1(2 * x) if e == sp.exp(x) - 1 else None)
+
+
+def test_rule_in_a_branch_is_proved_under_the_branch_condition():
+    pw = sp.Piecewise((x, x > 0), (sp.exp(x) - 1, True))
+    s = Stabiliser()
+    out = s.run(pw)
+    assert out == sp.Piecewise((x, x > 0), (P.expm1(x), True))
+    assert any(a.rule == "expm1" and a.where != sp.true for a in s.applied)
+
+
+EXPECTED = {
+    ("softplus", "f"): P.softplus(sp.Symbol("beta", real=True) * x) / sp.Symbol("beta", real=True),
+    ("sigmoid", "f"): P.sigmoid(x),
+    ("sigmoid", "x"): P.dsigmoid(x),
+    ("log_sigmoid", "f"): P.log_sigmoid(x),
+    ("log_sigmoid", "x"): P.sigmoid(-x),
+    ("tanh", "x"): P.sech2(x),
+    ("silu", "f"): P.mul_sigmoid(x, x),
+    ("silu", "x"): P.mul_dsigmoid(x, x) + P.sigmoid(x),
+    ("mish", "f"): P.mul_tanh_softplus(x, x),
+    ("softsign", "x"): P.inv_sq(sp.Abs(x) + 1),
+}
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED), ids=lambda k: f"{k[0]}-{k[1]}")
+def test_catalogue_reaches_the_stable_forms(key):
+    name, wrt = key
+    entry = catalogue.get(name)
+    expr = entry.expr if wrt == "f" else derive.derivatives(entry, symbolic=True)[wrt]
+    assert stabilise(expr, where=sp.And(*entry.constraints)) == EXPECTED[key]
+
+
+def test_elu_uses_expm1_on_its_branch():
+    entry = catalogue.get("elu")
+    alpha = sp.Symbol("alpha", real=True)
+    assert stabilise(entry.expr, where=sp.And(*entry.constraints)) == \
+        sp.Piecewise((x, x > 0), (alpha * P.expm1(x), True))
+
+
+def test_squareplus_branches_do_not_cancel():
+    entry = catalogue.get("squareplus")
+    out = stabilise(entry.expr, where=sp.And(*entry.constraints))
+    assert isinstance(out, sp.Piecewise)
+    assert out.has(P.sqrt_sq_plus)
+    # the x < 0 branch is a quotient, not the cancelling sum x + sqrt(x^2 + b)
+    neg = out.args[-1][0]
+    assert not (isinstance(neg, sp.Add) and neg.has(x))
+
+
+def test_overrides_are_proved():
+    from symact.overrides import OVERRIDES
+    for (name, wrt), form in OVERRIDES.items():
+        entry = catalogue.get(name)
+        d = entry.expr if wrt == "f" else derive.derivatives(entry, symbolic=True)[wrt]
+        assert str(prove_rewrite(d, form, sp.And(*entry.constraints)).status) == "PROVED"
