@@ -531,7 +531,6 @@ int main(void)
 """
 
 
-@pytest.mark.slow
 def test_c_strict_and_sanitized(tmp_path):
     if shutil.which("gcc") is None:
         pytest.skip("no gcc")
