@@ -452,6 +452,45 @@ def test_naive_form_fails_where_kernel_holds(backend, case):
     assert ours <= 1.0, f"{case}: {ours} ULP"
 
 
+class _NaiveBackend:
+    """The textbook max-shifted forms (what NumPy/SciPy/PyTorch users write)."""
+
+    @staticmethod
+    def logsumexp(x):
+        m = x.max(-1, keepdims=True)
+        return (m + np.log(np.exp(x - m).sum(-1, keepdims=True)))[..., 0]
+
+    @staticmethod
+    def softmax(x):
+        e = np.exp(x - x.max(-1, keepdims=True))
+        return e / e.sum(-1, keepdims=True)
+
+    logsumexp_grad = softmax
+
+    @staticmethod
+    def log_softmax(x):
+        m = x.max(-1, keepdims=True)
+        return x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
+
+    @staticmethod
+    def softmax_vjp(x, g):
+        y = _NaiveBackend.softmax(x)
+        return y * (g - (g * y).sum(-1, keepdims=True))
+
+    @staticmethod
+    def log_softmax_vjp(x, g):
+        return g - _NaiveBackend.softmax(x) * g.sum(-1, keepdims=True)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_accuracy_rows_catch_the_naive_form(kernel):
+    # The same rows and budget as test_every_element_within_budget: they must
+    # fail the textbook form of every kernel (measured: 400 ULP to 1e16 ULP).
+    with np.errstate(all="ignore"):
+        err, _ = _worst(_NaiveBackend, kernel, np.float64)
+    assert err > 16 * MAX_ULP
+
+
 # --------------------------------------------------------------------------
 # C specifics: in place, cols == 0, warnings-clean and sanitizer-clean builds
 # --------------------------------------------------------------------------
