@@ -15,6 +15,8 @@ import sys
 COMMANDS = (
     ("list", "the catalogue: names and parameters with defaults"),
     ("show", "definition, derivatives, properties and theorems of one activation"),
+    ("prove", "run the theorems (all, or those about NAME): PROVED / NUMERIC / ..."),
+    ("check", "decide whether LHS == RHS for all real x (under --where)"),
     ("generate", "render generated/: the NumPy module and the C99 kernels"),
 )
 

@@ -255,7 +255,7 @@ def region_substitution(constraints, symbols):
         later = set(order[idx + 1:])
         rest, mine = [], []
         for c in pending:
-            c = c.subs(chain) if chain and not isinstance(c, bool) else c
+            c = c.subs([e for e in chain if len(e) == 2]) if chain else c
             c = sp.sympify(c)
             if c.free_symbols & later:
                 rest.append(c)
@@ -314,9 +314,15 @@ def region_substitution(constraints, symbols):
                     return None
                 chain.append((s, lo[0]))
                 continue
-            t = sp.Dummy(f"t_{s}", nonnegative=True)
-            # [lo, hi) onto t >= 0; the branch formula is continuous, so hi follows
-            chain.append((s, lo[0] + (hi[0] - lo[0]) * t / (1 + t)))
+            # from the closed end (upper if both are), t in [0, hi - lo]: the length
+            # travels as a marker entry ("length", t, L) that apply_chain skips
+            if hi[1] and not lo[1]:
+                t = sp.Dummy(f"t_{s}", nonnegative=True)
+                chain.append((s, lo[0] + t))
+            else:
+                t = sp.Dummy(f"t_{s}", nonnegative=True)
+                chain.append((s, hi[0] - t))
+            chain.append(("length", t, sp.simplify(hi[0] - lo[0])))
         elif lo:
             t = sp.Dummy(f"t_{s}", positive=True) if lo[1] else sp.Dummy(f"t_{s}", nonnegative=True)
             chain.append((s, lo[0] + t))
@@ -338,11 +344,13 @@ def _where_cases(where):
     for term in terms:
         parts = term.args if isinstance(term, sp.And) else (term,)
         case = []
+        choices = []
         for p in parts:
             if isinstance(p, sp.Not):
                 p = p.args[0].negated if hasattr(p.args[0], "negated") else p
-            case.append(p)
-        cases.append(case)
+            # a != b is the union of a < b and a > b: two cases
+            choices.append((sp.Lt(p.lhs, p.rhs), sp.Gt(p.lhs, p.rhs)) if isinstance(p, sp.Ne) else (p,))
+        cases.extend(list(c) for c in itertools.product(*choices))
     # a closed bound a <= c is split into a < c and a = c, so that a coefficient
     # (c - a) built from it is positive or zero rather than merely nonnegative
     split = []
@@ -365,26 +373,21 @@ def _resolve(expr, truth: dict):
     return expr.xreplace({a: (sp.true if v else sp.false) for a, v in truth.items()})
 
 
-def _check_region(diff, chain, symbols):
-    """Is ``diff`` zero on the region described by ``chain``? Returns a strategy or None."""
-    d = diff
-    for old, new in chain:
-        d = d.subs(old, new)
-    if d.has(sp.Piecewise):
-        d = sp.piecewise_fold(d)
-        if d.has(sp.Piecewise):
-            return None
-    return is_zero(d)
+class RegionError(Exception):
+    """The case split could not be carried out (too many atoms, undetermined region)."""
 
 
-def _prove_by_cases(diff, where):
-    """Every region of the case split must reduce to 0; the strategies used, or None."""
-    atoms = relational_atoms(diff)
+def regions(expr, where=sp.true):
+    """Yield ``(branch, constraints, chain)`` for every nonempty region of the case split.
+
+    ``branch`` is ``expr`` with the Piecewise conditions resolved for the region,
+    ``constraints`` the conjunction describing it, ``chain`` the substitutions
+    (see :func:`region_substitution`) that realise it with sign-restricted symbols.
+    """
+    atoms = relational_atoms(expr)
     if len(atoms) > _MAX_ATOMS:
-        return None, f"too many case atoms ({len(atoms)})"
-    symbols = sorted(diff.free_symbols | where.free_symbols, key=str)
-    used = set()
-    regions = 0
+        raise RegionError(f"too many case atoms ({len(atoms)})")
+    symbols = sorted(expr.free_symbols | where.free_symbols, key=str)
     for case in _where_cases(where):
         for values in itertools.product((True, False), repeat=len(atoms)):
             truth = dict(zip(atoms, values))
@@ -392,19 +395,38 @@ def _prove_by_cases(diff, where):
             try:
                 chain = region_substitution(constraints, symbols)
             except _Unknown as err:
-                return None, f"region not determined: {err}"
+                raise RegionError(f"region not determined: {err}") from None
             if chain is None:
                 continue
-            regions += 1
-            branch = _resolve(diff, truth)
-            how = _check_region(branch, chain, symbols)
+            yield _resolve(expr, truth), constraints, chain
+
+
+def apply_chain(expr, chain):
+    """``expr`` with the region's substitutions applied in order."""
+    for entry in chain:
+        if len(entry) == 2:
+            expr = expr.subs(*entry)
+    if expr.has(sp.Piecewise):
+        expr = sp.piecewise_fold(expr)
+    return expr
+
+
+def _prove_by_cases(diff, where):
+    """Every region of the case split must reduce to 0; the strategies used, or None."""
+    used = set()
+    count = 0
+    try:
+        for branch, constraints, chain in regions(diff, where):
+            count += 1
+            d = apply_chain(branch, chain)
+            how = None if d.has(sp.Piecewise) else is_zero(d)
             if how is None:
-                # a closed two-sided region maps [lo, hi); its closed upper end needs no
-                # separate check because the Eq atom, when present, is its own region
                 region = " and ".join(str(c) for c in constraints) or "all reals"
                 return None, f"could not reduce the difference to 0 on {region}"
             used.add(how)
-    return sorted(used), f"{regions} region(s)"
+    except RegionError as err:
+        return None, str(err)
+    return sorted(used), f"{count} region(s)"
 
 
 def prove_equal(lhs, rhs, *, where=sp.true) -> Result:

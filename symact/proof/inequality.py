@@ -1,0 +1,180 @@
+"""Prove ``g >= 0`` (or ``g > 0``) for all real values of the free symbols under ``where``.
+
+Proof by cases (the regions of :func:`symact.proof.equal.regions`), then on each
+region, with the symbols replaced by sign-restricted ones:
+
+1. SymPy's assumption system decides the sign (``is_nonnegative``/``is_positive``)
+   of the expression, of a normalised form (common denominator, exp rewrite), or
+   of each factor / each term;
+2. **monotone in one variable**: if the region's expression depends on one
+   sign-restricted t in [0, oo) and its derivative has a sign decided as in 1,
+   the bound follows from the value at t = 0 (substitution) and the limit
+   t -> oo (Gruntz's algorithm on a Piecewise-free formula).
+
+A certified counterexample (a point where g < 0, or g = 0 for strict) gives
+DISPROVED.  Nothing is concluded from samples.
+"""
+
+from __future__ import annotations
+
+import time
+
+import sympy as sp
+
+from .equal import RegionError, _realify, apply_chain, prepare, regions
+from .numeric import VALUES, certify
+from .result import Result, Status
+
+
+def _forms(h):
+    yield h
+    if h.has(sp.tanh):
+        h = h.rewrite(sp.exp)
+        yield h
+    t = sp.together(h)
+    if t != h:
+        yield t
+        n, d = sp.fraction(t)
+        yield sp.factor(n) / sp.factor(d)
+    s = sp.simplify(h)
+    if s != h:
+        yield s
+
+
+def sign_decided(h, strict: bool) -> bool:
+    """True when SymPy's assumptions show h > 0 (strict) or h >= 0."""
+    for form in _forms(h):
+        if (form.is_positive if strict else form.is_nonnegative):
+            return True
+        if form.is_Mul:
+            factors = form.args
+            signs = []
+            for f in factors:
+                if f.is_positive:
+                    signs.append(1)
+                elif f.is_negative:
+                    signs.append(-1)
+                elif not strict and f.is_nonnegative:
+                    signs.append(0)
+                elif not strict and f.is_nonpositive:
+                    signs.append(-0.0)
+                else:
+                    break
+            else:
+                negatives = sum(1 for s in signs if s == -1 or (s == 0 and str(s) == "-0.0"))
+                if negatives % 2 == 0:
+                    return True
+        if form.is_Add and all(sign_decided(term, False) for term in form.args):
+            if not strict or any(sign_decided(term, True) for term in form.args):
+                return True
+    return False
+
+
+def _split_difference(h, strict):
+    """p - q with p, q > 0: decide via log p - log q (log is increasing)."""
+    if not (h.is_Add and len(h.args) == 2):
+        return False
+    a, b = h.args
+    p, q = (a, -b) if (-b).is_nonnegative else (b, -a)
+    if not (p.is_positive and q.is_nonnegative):
+        return False
+    # p - q = (p^2 - q^2)/(p + q) with p + q > 0
+    squares = sp.expand(p**2 - q**2)
+    if squares.is_positive if strict else squares.is_nonnegative:
+        return True
+    if not q.is_positive:
+        return False
+    from .equal import _split_logs
+    d = sp.expand(_split_logs(sp.log(p)) - _split_logs(sp.log(q)))
+    return bool(d.is_positive if strict else d.is_nonnegative)
+
+
+def nonneg(h, strict: bool, lengths: dict, depth: int = 2):
+    """A reason why h >= 0 (h > 0), or None.  See the module docstring."""
+    if sign_decided(h, strict) or _split_difference(h, strict):
+        return "sign"
+    if depth == 0:
+        return None
+    symbols = [s for s in h.free_symbols if s.is_nonnegative]
+    if len(symbols) != 1:
+        return None
+    (t,) = symbols
+    others = h.free_symbols - {t}
+    if any(o.is_positive is None and o.is_negative is None for o in others):
+        return None
+    dh = sp.diff(h, t)
+    length = lengths.get(t)
+
+    def value_at(point):
+        if point is sp.oo:
+            return sp.limit(h, t, sp.oo)
+        v = h.subs(t, point)
+        if v.has(sp.nan, sp.zoo):
+            v = sp.limit(h, t, point, "+" if point == 0 else "-")
+        return v
+
+    # nondecreasing from t = 0: h >= h(0); strictly increasing and t > 0 gives h > h(0)
+    up = nonneg(dh, False, lengths, depth - 1)
+    if up:
+        h0 = value_at(0)
+        if strict:
+            if nonneg(h0, True, lengths, 0) or (t.is_positive and nonneg(dh, True, lengths, depth - 1)
+                                                 and nonneg(h0, False, lengths, 0)):
+                return f"increasing in t from {h0}"
+        elif nonneg(h0, False, lengths, 0):
+            return f"increasing in t from {h0}"
+    down = nonneg(-dh, False, lengths, depth - 1)
+    if down:
+        end = length if length is not None else sp.oo
+        h1 = value_at(end)
+        if nonneg(h1, strict, lengths, 0):
+            return f"decreasing in t towards {h1}"
+        if strict and end is sp.oo and nonneg(h1, False, lengths, 0) and nonneg(-dh, True, lengths, depth - 1):
+            return f"strictly decreasing in t towards {h1}"
+    return None
+
+
+def _counterexample(g, where, strict):
+    symbols = sorted(g.free_symbols | where.free_symbols, key=str)
+    if len(symbols) > 2:
+        return None
+    import itertools
+    for combo in itertools.product(VALUES, repeat=len(symbols)):
+        point = dict(zip(symbols, map(sp.sympify, combo)))
+        if where is not sp.true and where.subs(point) is not sp.true:
+            continue
+        v = certify(g, point)
+        if v is not None and (v < 0):
+            return {str(s): str(point[s]) for s in symbols}, v
+    return None
+
+
+def prove_nonneg(g, *, where=sp.true, strict: bool = False) -> Result:
+    """Decide ``g > 0`` (strict) or ``g >= 0`` for all real free symbols with ``where`` true."""
+    start = time.perf_counter()
+    g, where = sp.sympify(g), sp.sympify(where)
+    (g,), where = _realify([g], where)
+    g = prepare(g)
+
+    def done(status, strategy, detail="", ce=None):
+        return Result(Status(status), strategy, detail, ce, time.perf_counter() - start)
+
+    ce = _counterexample(g, where, strict)
+    if ce is not None:
+        return done("DISPROVED", "counterexample", f"value {ce[1]} at {ce[0]} (certified, 30 digits)", ce[0])
+    how = []
+    try:
+        for branch, constraints, chain in regions(g, where):
+            h = apply_chain(branch, chain)
+            if h.has(sp.Piecewise):
+                return done("UNDECIDED", "cases", f"unresolved Piecewise on {constraints}")
+            lengths = {e[1]: e[2] for e in chain if len(e) == 3}
+            reason = nonneg(h, strict, lengths)
+            if reason:
+                how.append("sign" if reason == "sign" else "monotone")
+                continue
+            region = " and ".join(map(str, constraints)) or "all reals"
+            return done("UNDECIDED", "cases", f"sign of {h} not decided on {region}")
+    except RegionError as err:
+        return done("UNDECIDED", "cases", str(err))
+    return done("PROVED", "cases:" + "+".join(sorted(set(how))), f"{len(how)} region(s)")
