@@ -41,18 +41,25 @@ def _forms(h):
         yield s
 
 
+def decide(h, strict: bool) -> bool:
+    """h > 0 (strict) or h >= 0 by assumptions, or as a difference of two nonnegatives."""
+    return sign_decided(h, strict) or _split_difference(h, strict)
+
+
 def sign_decided(h, strict: bool) -> bool:
     """True when SymPy's assumptions show h > 0 (strict) or h >= 0."""
     for form in _forms(h):
+        if form.is_Add and len(form.args) == 2 and form is not h and _split_difference(form, strict):
+            return True
         if (form.is_positive if strict else form.is_nonnegative):
             return True
         if form.is_Mul:
             factors = form.args
             signs = []
             for f in factors:
-                if f.is_positive:
+                if f.is_positive or (f.is_Add and _split_difference(f, True)):
                     signs.append(1)
-                elif f.is_negative:
+                elif f.is_negative or (f.is_Add and _split_difference(-f, True)):
                     signs.append(-1)
                 elif not strict and f.is_nonnegative:
                     signs.append(0)
@@ -149,6 +156,20 @@ def _counterexample(g, where, strict):
     return None
 
 
+def _sign_split(h, constraints, strict):
+    """Retry with each sign-unrestricted symbol split into s > 0, s = 0, s < 0."""
+    free = [s for s in h.free_symbols if s.is_positive is None and s.is_negative is None]
+    if len(free) != 1:
+        return False
+    (s,) = free
+    pos = sp.Dummy(s.name, positive=True)
+    for sub in (pos, -pos):
+        part = h.subs(s, sub)
+        if not nonneg(part, strict, {}):
+            return False
+    return bool(nonneg(h.subs(s, 0), strict, {}, depth=0)) or sp.simplify(h.subs(s, 0)).is_nonnegative
+
+
 def prove_nonneg(g, *, where=sp.true, strict: bool = False) -> Result:
     """Decide ``g > 0`` (strict) or ``g >= 0`` for all real free symbols with ``where`` true."""
     start = time.perf_counter()
@@ -172,6 +193,10 @@ def prove_nonneg(g, *, where=sp.true, strict: bool = False) -> Result:
             reason = nonneg(h, strict, lengths)
             if reason:
                 how.append("sign" if reason == "sign" else "monotone")
+                continue
+            split = _sign_split(h, constraints, strict)
+            if split:
+                how.append("sign-split")
                 continue
             region = " and ".join(map(str, constraints)) or "all reals"
             return done("UNDECIDED", "cases", f"sign of {h} not decided on {region}")
