@@ -6,6 +6,7 @@ import sympy as sp
 
 from .. import derive
 from ..model import K, X
+from ..proof.report import show_info
 from ._common import USER_ERRORS, add_param_option, dump_json, fail_usage, lookup, number
 
 
@@ -25,6 +26,7 @@ def describe(entry, values: dict) -> dict:
         "params": {k: number(v) for k, v in values.items()},
         "constraints": [str(c) for c in entry.constraints],
     }
+    info.update(show_info(entry, values))  # proof engine: "properties", "theorems"
     if entry.vector:
         grad = derive.vector_grad_symbolic(entry).doit()
         info.update(
@@ -68,7 +70,23 @@ def _print_text(info: dict) -> None:
             print(f"  {key[9:]}:")
             for k, v in value.items():
                 print(f"    {k}: {v}")
+    _print_proof(info)
     print(f"  LaTeX: {info['latex']['definition']}")
+
+
+def _print_proof(info: dict) -> None:
+    props = info.get("properties") or {}
+    status = props.get("status", {})
+    for key in ("range", "continuity", "monotonic", "derivative_monotonic", "identity_near_origin"):
+        if key in props:
+            value = props[key]
+            if key == "range":
+                r = value
+                value = (f"{'[' if r['lower_closed'] else '('}{r['lower']}, {r['upper']}"
+                         f"{']' if r['upper_closed'] else ')'}")
+            print(f"  {key:<21}= {value}  [{status.get(key, '')}]")
+    for t in info.get("theorems", []):
+        print(f"  theorem {t['name']}: {t['status']}")
 
 
 def run(args) -> int:
