@@ -141,7 +141,7 @@ def grid(dtype) -> np.ndarray:
         tails = [np.linspace(-38.8, -35.0, 120), np.linspace(-28.0, -17.0, 120)]
     else:
         tails = [np.linspace(-14.2, -12.5, 80), np.linspace(-10.5, -8.5, 80)]
-    edges = [0.3, 0.75, 1.3, 2.0, 30.0, 40.0, 1.025, 0.525]
+    edges = [0.3, 0.75, 1.3, 2.0, 9.0, 22.0, 30.0, 40.0, 1.025, 0.525]
     near = [r * (1 + s * 10.0 ** -k) for r in (GELU_ROOT, TANH_ROOT)
             for k in range(1, 15) for s in (1, -1)]
     parts = [mags, -mags, np.linspace(-40, 40, 641), rng.uniform(-40, 40, 200),
