@@ -424,6 +424,14 @@ def test_definition_is_the_catalogue_form(prim, name, grad):
     assert prim.definition(X) == ref
 
 
+@pytest.mark.parametrize("prim,grad", [(PP.xndtr, PP.xndtr_grad), (PP.xsigcubic, PP.xsigcubic_grad)],
+                         ids=["xndtr", "xsigcubic"])
+def test_derivative_of_a_primitive_is_its_grad_primitive(prim, grad):
+    u = 3 * X - 1
+    assert sp.diff(prim(u), X) == 3 * grad(u)
+    assert sp.simplify(sp.diff(prim.definition(X), X) - grad.definition(X)) == 0
+
+
 @pytest.mark.parametrize("name", ["gelu", "gelu_tanh"])
 def test_stabiliser_reaches_the_primitives_with_proofs(name):
     entry = catalogue.get(name)
