@@ -254,6 +254,9 @@ def test_subnormal_results_and_named_points(backend, clib):
     cases = [("xndtr", -38.2), ("xndtr", -37.9), ("xndtr_grad", -38.3), ("xsigcubic", -19.9),
              ("xsigcubic_grad", -19.8), ("xndtr_grad", GELU_ROOT * (1 + 1e-9)),
              ("xsigcubic_grad", TANH_ROOT * (1 - 1e-9))]
+    for k, r in (("xndtr_grad", GELU_ROOT), ("xsigcubic_grad", TANH_ROOT)):
+        # the doubles nearest the roots: results ~1e-17, all of them cancellation
+        cases += [(k, r), (k, math.nextafter(r, 0)), (k, math.nextafter(r, -1))]
     run = _backends(clib)[backend]
     for k, v in cases:
         e = exact(k, v)
