@@ -89,8 +89,10 @@ class _Builder:
             raise ParseError(f"unknown name {ident!r} (allowed: {allowed}, oo, pi, E)")
         return self.symbols.setdefault(ident, sp.Symbol(ident, real=True))
 
-    def constant(self, node: ast.Constant):
+    def constant(self, node: ast.Constant, condition=False):
         value = node.value
+        if isinstance(value, bool) and condition:
+            return sp.true if value else sp.false
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ParseError(f"literal {value!r} refused: only numbers are allowed")
         if isinstance(value, int):
@@ -109,7 +111,7 @@ class _Builder:
         if isinstance(node, ast.Expression):
             return b(node.body, condition)
         if isinstance(node, ast.Constant):
-            return self.constant(node)
+            return self.constant(node, condition)
         if isinstance(node, ast.Name):
             return self.name(node)
         if isinstance(node, ast.UnaryOp):
@@ -250,17 +252,29 @@ def _tree(text: str):
 
 
 def _params(params) -> dict:
+    """Names to SymPy values: numbers exactly, None (or a non-number) as a real symbol."""
+    from .model import ParameterError, _as_exact
     out = {}
     for key, value in dict(params or {}).items():
-        out[key] = value if isinstance(value, sp.Basic) else sp.Symbol(key, real=True)
+        if not _NAME.match(key):
+            raise ParseError(f"parameter name {key!r} refused")
+        if isinstance(value, sp.Basic):
+            out[key] = value
+        elif value is None:
+            out[key] = sp.Symbol(key, real=True)
+        else:
+            try:
+                out[key] = _as_exact(value)
+            except ParameterError:
+                out[key] = sp.Symbol(key, real=True)
     return out
 
 
 def parse_expression(text: str, params: Mapping | None = None, *, free_symbols: bool = False) -> sp.Expr:
     """The SymPy expression for ``text``; :class:`ParseError` if anything is refused.
 
-    ``params`` maps parameter names to SymPy values or symbols (anything else
-    becomes a real symbol of that name); ``free_symbols=True`` turns any other
+    ``params`` maps parameter names to values (numbers are taken exactly, SymPy
+    objects as they are, None as a real symbol of that name); ``free_symbols=True`` turns any other
     plain name into a real symbol (``symact check``), otherwise it is refused.
     """
     builder = _Builder(_params(params), free_symbols, False)
