@@ -22,14 +22,34 @@ def add_arguments(parser) -> None:
 EXIT = {"PROVED": 0, "DISPROVED": 1, "UNDECIDED": 3, "NUMERIC": 3}
 
 
+def _sign_symbols(where) -> dict:
+    """Symbols whose sign ``where`` fixes outright (``b > 0``, ``a <= 0`` as a top-level
+    conjunct), carrying that sign as an assumption, so that ``limit``/``diff``, which
+    are evaluated while parsing, know it."""
+    out = {}
+    for rel in sp.And.make_args(where):
+        if not isinstance(rel, sp.core.relational.Relational) or rel.rel_op in ("==", "!="):
+            continue
+        lhs, rhs, op = rel.lhs, rel.rhs, rel.rel_op
+        if lhs == 0:
+            lhs, rhs, op = rhs, lhs, {"<": ">", ">": "<", "<=": ">=", ">=": "<="}[op]
+        if isinstance(lhs, sp.Symbol) and rhs == 0 and lhs.name not in out:
+            kind = {">": "positive", ">=": "nonnegative", "<": "negative", "<=": "nonpositive"}[op]
+            out[lhs.name] = sp.Symbol(lhs.name, real=True, **{kind: True})
+    return out
+
+
 def run(args) -> int:
     from ..parse import ParseError, parse_condition, parse_expression
     from ..proof.equal import prove_equal
 
     try:
-        lhs = parse_expression(args.lhs, free_symbols=True)
-        rhs = parse_expression(args.rhs, free_symbols=True)
         where = parse_condition(args.where) if args.where else sp.true
+        signs = _sign_symbols(where)
+        if signs:
+            where = parse_condition(args.where, params=signs)
+        lhs = parse_expression(args.lhs, params=signs, free_symbols=True)
+        rhs = parse_expression(args.rhs, params=signs, free_symbols=True)
     except ParseError as err:
         return fail_usage(f"input refused: {err}")
     except (ValueError, TypeError, ZeroDivisionError, NotImplementedError) as err:
