@@ -128,5 +128,14 @@ def test_never_proved_from_samples_only():
     assert r.status is not Status.PROVED
 
 
+def test_counterexamples_respect_symbol_assumptions():
+    # true for b > 0; a point with b < 0 would be a false "counterexample"
+    bp = sp.Symbol("b", positive=True)
+    r = prove_equal(sqrt(bp**2 + 2 * bp + 1), bp + 1)
+    assert r.status is Status.PROVED, r.detail
+    r = prove_equal(sqrt(b**2 + 2 * b + 1), b + 1)
+    assert r.status is Status.DISPROVED and sp.Rational(r.counterexample["b"]) < -1
+
+
 def test_count():
     assert len(FALSE_EQUALITIES) + len(FALSE_INEQUALITIES) + len(FALSE_THEOREMS) >= 20

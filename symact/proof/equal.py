@@ -155,6 +155,11 @@ def is_zero(expr: sp.Expr) -> str | None:
                 return "exp-substitution"
         except (sp.PolynomialError, TypeError, ValueError):
             pass
+    if any(t.exp == sp.S.Half for t in e.atoms(sp.Pow)):
+        # sqrt of a perfect square: sqrt((b + 1)**2) is b + 1 once b + 1 >= 0 is known
+        e3 = e.replace(lambda t: t.is_Pow and t.exp == sp.S.Half, lambda t: sp.sqrt(sp.factor(t.base)))
+        if e3 != e and (sp.expand(e3) == 0 or _numerator_zero(e3)):
+            return "factor-radicand"
     try:
         s = sp.simplify(e)
     except (TypeError, ValueError, RecursionError):

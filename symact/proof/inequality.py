@@ -22,7 +22,7 @@ import time
 import sympy as sp
 
 from .equal import RegionError, _realify, apply_chain, prepare, regions
-from .numeric import VALUES, certify
+from .numeric import VALUES, admissible, certify
 from .result import Result, Status
 
 
@@ -147,6 +147,8 @@ def _counterexample(g, where, strict):
         return None
     import itertools
     for combo in itertools.product(VALUES, repeat=len(symbols)):
+        if not all(admissible(s, v) for s, v in zip(symbols, combo)):
+            continue
         point = dict(zip(symbols, map(sp.sympify, combo)))
         if where is not sp.true and where.subs(point) is not sp.true:
             continue

@@ -26,11 +26,38 @@ VALUES = (R(1, 2), R(-1, 2), 1, -1, 2, -2, R(7, 3), R(-7, 3), R(1, 10), R(-1, 10
 _MAX_POINTS = 60
 
 
+def admissible(symbol, value) -> bool:
+    """Does ``value`` respect the sign and integer assumptions carried by ``symbol``?"""
+    value = sp.sympify(value)
+    checks = (("positive", value > 0), ("negative", value < 0), ("nonnegative", value >= 0),
+              ("nonpositive", value <= 0), ("integer", value.is_integer), ("zero", value == 0),
+              ("nonzero", value != 0))
+    for name, ok in checks:
+        if getattr(symbol, f"is_{name}") and not bool(ok):
+            return False
+    return True
+
+
 def _points(symbols, where):
-    """Exact candidate points (dicts) satisfying ``where``, deterministic."""
+    """Exact candidate points (dicts) satisfying ``where`` and the symbols' assumptions."""
     if not symbols:
         yield {}
         return
+    for combo in _combos(symbols):
+        if not all(admissible(s, v) for s, v in zip(symbols, combo)):
+            continue
+        point = {s: sp.sympify(v) for s, v in zip(symbols, combo)}
+        if where is not sp.true:
+            try:
+                ok = where.subs(point)
+            except (TypeError, ValueError):
+                continue
+            if ok is not sp.true:
+                continue
+        yield point
+
+
+def _combos(symbols):
     if len(symbols) == 1:
         combos = ((v,) for v in VALUES)
     elif len(symbols) == 2:
@@ -41,16 +68,7 @@ def _points(symbols, where):
     else:
         rng = random.Random(len(symbols))
         combos = (tuple(rng.choice(VALUES) for _ in symbols) for _ in range(120))
-    for combo in combos:
-        point = {s: sp.sympify(v) for s, v in zip(symbols, combo)}
-        if where is not sp.true:
-            try:
-                ok = where.subs(point)
-            except (TypeError, ValueError):
-                continue
-            if ok is not sp.true:
-                continue
-        yield point
+    return combos
 
 
 def _screen(fn, point_values):
