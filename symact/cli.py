@@ -18,6 +18,8 @@ COMMANDS = (
     ("prove", "run the theorems (all, or those about NAME): PROVED / NUMERIC / ..."),
     ("check", "decide whether LHS == RHS for all real x (under --where)"),
     ("generate", "render generated/: the NumPy module and the C99 kernels"),
+    ("verify", "ULP table of the generated kernels against an mpmath oracle"),
+    ("build", "the main job: prove, generate, compile the C, verify"),
 )
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNDECIDED = 0, 1, 2, 3

@@ -1,0 +1,59 @@
+"""Verification of generated kernels against an mpmath oracle of the definitions.
+
+``run(names=None, backends=("numpy", "c"), dtypes=("float32", "float64"))``
+measures every kernel (forward, d/dx, d/dparam; vector kernels and their
+gradients/VJPs) of the named catalogue entries in ULPs of the dtype
+(:mod:`.metric`) over the grids of :mod:`.grid`, against exact values from
+:mod:`.oracle` / :mod:`.vector_oracle`, and checks the special-value contract
+(:mod:`.contract`).  The :class:`~.report.Report` says which kernels are over
+the 4-ULP budget, and where.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from . import backends as _backends
+from .kernels import all_kernels
+from . import measure as _measure
+from .metric import BUDGET_ULP, FORMATS
+from .report import Report
+
+__all__ = ["run", "Report", "BUDGET_ULP"]
+
+
+def _stderr_progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(names=None, backends=("numpy", "c"), dtypes=("float32", "float64"), *,
+        progress=_stderr_progress, use_cache: bool = True) -> Report:
+    """Measure the kernels of ``names`` (all when None); ``progress(msg)`` per kernel."""
+    t0 = time.perf_counter()
+    report = Report()
+    progress = progress or (lambda msg: None)
+    for d in dtypes:
+        if d not in FORMATS:
+            raise ValueError(f"unknown dtype {d!r} (known: {', '.join(FORMATS)})")
+    modules = {}
+    for b in backends:
+        try:
+            modules[b] = _backends.load(b)
+        except _backends.BackendError as err:
+            report.backend_errors[b] = str(err)
+            progress(f"verify: backend {b} unavailable: {err}")
+    kernels = all_kernels(names)
+    total = len(kernels) * len(dtypes) * len(modules)
+    done = 0
+    for k in kernels:
+        for d in dtypes:
+            for b, mod in modules.items():
+                done += 1
+                m = _measure.measure(k, mod, b, FORMATS[d], use_cache=use_cache)
+                report.measurements.append(m)
+                mark = "ok" if m.ok else "FAIL"
+                progress(f"verify [{done}/{total}] {k.function:<28} {b:<5} {d:<7} "
+                         f"max {_measure.fmt_ulp(m.max_ulp):>8} ULP  {mark}  ({m.seconds:.1f} s)")
+    report.seconds = time.perf_counter() - t0
+    return report

@@ -1,0 +1,187 @@
+"""Where kernels are measured: input grids per dtype (DESIGN.md, "Accuracy").
+
+Scalar kernels get, in the dtype (every point an exact float of it):
+
+- log-spaced magnitudes over the whole finite range, both signs (smallest
+  normal to the largest finite float);
+- subnormals (log-spaced, the smallest, its neighbours, the largest);
+- a dense linear grid on [-40, 40] (step 1/40, not exactly representable, so
+  the points carry varied significands);
+- the overflow/underflow thresholds of exp (NUMERICS.md table), ln(2^p), half of
+  each (``sigmoid(2u)`` forms) and, per parameter set, each scaled by the
+  parameter, with their float neighbours;
+- kernel-specific points: the kinks of the definition and their neighbours, and
+  points near interior roots (:func:`root_points`).
+
+The special values (+-0, +-inf, nan) are checked apart, against the contract
+(:mod:`symact.verify.contract`).
+
+Vector kernels get rows (:func:`vector_rows`): lengths 1..1000, scales up to
+1e300 (f64) / 1e38 (f32), entries far below the max, a dominant entry, ties,
+-inf entries, +inf entries, all -inf rows and nan rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+from .metric import Format
+
+#: Linear grid: LINEAR_N points on [-LINEAR_LIM, LINEAR_LIM].
+LINEAR_LIM = 40.0
+LINEAR_N = 3201
+#: Log-spaced magnitudes per sign.
+LOG_N = {"float32": 400, "float64": 800}
+#: Subnormals per sign.
+SUB_N = 24
+#: Float neighbours taken on each side of a threshold, kink or root.
+NEIGHBOURS = 3
+
+#: Region labels for the per-region summary.
+REGIONS = ("neg_tail", "core", "pos_tail", "roots", "special")
+
+
+def neighbours(values, dtype, k: int = NEIGHBOURS) -> np.ndarray:
+    """Each value rounded to ``dtype`` and its ``k`` float neighbours on each side."""
+    out = []
+    inf = dtype(np.inf)
+    for v in np.atleast_1d(np.asarray(values, dtype=np.float64)):
+        if not np.isfinite(v):
+            continue
+        c = dtype(v)
+        lo = hi = c
+        out.append(c)
+        with np.errstate(over="ignore"):  # neighbours of the largest float are inf
+            for _ in range(k):
+                lo, hi = np.nextafter(lo, -inf), np.nextafter(hi, inf)
+                out += [lo, hi]
+    return np.asarray(out, dtype=dtype)
+
+
+def exp_thresholds(f: Format) -> list[float]:
+    """ln(largest finite), ln(smallest normal), ln(smallest subnormal), ln(2^p), as floats."""
+    with mpmath.workprec(200):
+        vals = [
+            mpmath.log(mpmath.mpf(f.max)),
+            mpmath.log(mpmath.ldexp(1, f.emin)),
+            mpmath.log(mpmath.ldexp(1, f.sub_exp)),
+            f.precision * mpmath.log(2),
+        ]
+        return [float(v) for v in vals]
+
+
+def base_points(f: Format, *, scales=(), log_n: int | None = None, linear_n: int | None = None) -> np.ndarray:
+    """The kernel-independent finite points of the scalar grid, sorted, unique, in f's dtype."""
+    dt = f.dtype
+    n_log = log_n or LOG_N[f.name]
+    exps = np.linspace(f.emin, f.emax - 1e-6, n_log)
+    mags = [np.exp2(exps).astype(dt)]
+    sub = np.exp2(np.linspace(f.sub_exp, f.emin - 0.05, SUB_N)).astype(dt)
+    mags += [sub, neighbours([2.0 ** f.sub_exp, 2.0 ** f.emin], dt, 2),
+             neighbours([f.max], dt, 2)]
+    mags = np.concatenate(mags)
+    mags = mags[np.isfinite(mags) & (mags > 0)]
+    n_lin = linear_n or LINEAR_N
+    linear = np.linspace(-LINEAR_LIM, LINEAR_LIM, n_lin).astype(dt)
+    thr = []
+    for t in exp_thresholds(f):
+        for s in (1.0, *scales):
+            for v in (t, t / 2):
+                thr += [v * s, -v * s, v / s, -v / s]
+    pts = np.concatenate([mags, -mags, linear, neighbours(thr, dt), np.zeros(1, dt)])
+    pts = pts[np.isfinite(pts)]
+    pts = np.where(pts == 0, dt(0), pts)  # one zero (+0); -0 is a special value
+    return np.unique(pts.astype(dt))
+
+
+def root_points(roots, dtype) -> np.ndarray:
+    """Points around each interior root r: its float neighbours, inside the 1e-6
+    relative window (reported apart), and just outside it (1e-5, 1e-4: measured
+    in ULPs like any other point)."""
+    pts = []
+    for r in roots:
+        r = float(r)
+        if r == 0:
+            continue
+        pts.append(neighbours([r], dtype, 4))
+        rel = np.array([-5e-7, -1e-7, 1e-7, 5e-7, -1e-5, 1e-5, -1e-4, 1e-4])
+        pts.append((r * (1 + rel)).astype(dtype))
+    return np.concatenate(pts).astype(dtype) if pts else np.zeros(0, dtype)
+
+
+def region_of(points: np.ndarray) -> np.ndarray:
+    """Region label per finite point: far negative tail, [-40, 40], far positive tail."""
+    return np.where(points < -LINEAR_LIM, "neg_tail", np.where(points > LINEAR_LIM, "pos_tail", "core"))
+
+
+def in_root_window(points: np.ndarray, roots, rel: float = 1e-6) -> np.ndarray:
+    """True where a point lies within relative distance ``rel`` of a nonzero root."""
+    mask = np.zeros(points.shape, dtype=bool)
+    x = points.astype(np.float64)
+    for r in roots:
+        r = float(r)
+        if r != 0:
+            mask |= np.abs(x - r) <= rel * abs(r)
+    return mask
+
+
+SPECIAL = (("+0", 0.0), ("-0", -0.0), ("+inf", np.inf), ("-inf", -np.inf), ("nan", np.nan))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One input row for a vector kernel, with a cotangent ``g`` for the VJPs."""
+
+    label: str
+    x: np.ndarray
+    g: np.ndarray
+
+
+def vector_rows(f: Format, seed: int = 20240521) -> list[Row]:
+    """The rows vector kernels are measured on (deterministic)."""
+    dt = f.dtype
+    rng = np.random.default_rng(seed)
+    big = 1e300 if f.name == "float64" else 1e38
+    deep = 1000.0 if f.name == "float64" else 120.0  # beyond exp's underflow
+    rows: list[Row] = []
+
+    def add(label, x):
+        x = np.asarray(x, dtype=np.float64).astype(dt)
+        g = rng.standard_normal(x.size).astype(dt)
+        rows.append(Row(label, x, g))
+
+    for n in (1, 2, 3, 7, 32, 100, 1000):
+        for scale in (1e-3, 1.0, 30.0, deep, 1e10, big):
+            if n == 1000 and scale not in (1.0, deep, big):
+                continue
+            add(f"normal n={n} scale={scale:g}", rng.standard_normal(n) * scale)
+    for n in (2, 5, 100):
+        add(f"far below max n={n}", np.concatenate([[0.0], -rng.uniform(deep / 2, deep, n - 1)]))
+        add(f"dominant entry n={n}", np.concatenate([[60.0], rng.standard_normal(n - 1)]))
+    for n in (2, 5, 30):
+        add(f"shifted n={n}", rng.standard_normal(n) + (0.7 * f.max ** 0.5))
+    add("dominant entry f32-scale", [0.0, -17.0, -20.0, -25.0])
+    add("ties all equal n=8", np.full(8, 3.25))
+    add("ties two maxima", [5.0, 5.0, 1.0, -2.0])
+    add("near-ties", np.array([1.0, 1.0, 1.0]) + np.array([0.0, 1.0, -1.0]) * float(np.finfo(dt).eps))
+    add("tiny entries", rng.standard_normal(6) * 1e-30)
+    add("max finite", [f.max, f.max, 0.0])
+    add("-max finite", [-f.max, -f.max, 0.0])
+    add("subnormal entries", [2.0 ** f.sub_exp, -(2.0 ** f.sub_exp), 0.0])
+    add("some -inf", [-np.inf, 1.0, 2.0, -np.inf])
+    add("one finite among -inf", [-np.inf, -np.inf, 7.5])
+    add("all -inf", [-np.inf] * 4)
+    add("all -inf n=1", [-np.inf])
+    add("one +inf", [np.inf, 1.0, -3.0])
+    add("two +inf", [np.inf, 0.0, np.inf, -np.inf])
+    add("nan", [1.0, np.nan, 2.0])
+    add("nan and +inf", [np.inf, np.nan])
+    return rows
+
+
+def row_is_special(row: Row) -> bool:
+    """Rows whose values are fixed by the contract rather than the oracle (+inf or nan)."""
+    return bool(np.isnan(row.x).any() or np.isposinf(row.x).any() or np.isneginf(row.x).all())
