@@ -397,13 +397,37 @@ def regions(expr, where=sp.true):
         for values in itertools.product((True, False), repeat=len(atoms)):
             truth = dict(zip(atoms, values))
             constraints = [a if v else a.negated for a, v in truth.items()] + list(case)
+            branch = _resolve(expr, truth)
             try:
                 chain = region_substitution(constraints, symbols)
             except _Unknown as err:
-                raise RegionError(f"region not determined: {err}") from None
+                # a closed bound gives a merely nonnegative coefficient: split a <= b
+                # into a < b and a = b and try the pieces
+                pieces = []
+                for part in split_closed(constraints):
+                    try:
+                        pieces.append((part, region_substitution(part, symbols)))
+                    except _Unknown:
+                        raise RegionError(f"region not determined: {err}") from None
+                for part, sub in pieces:
+                    if sub is not None:
+                        yield branch, part, sub
+                continue
             if chain is None:
                 continue
-            yield _resolve(expr, truth), constraints, chain
+            yield branch, constraints, chain
+
+
+def split_closed(constraints) -> list:
+    """Every combination of a <= b as a < b or a = b (non-strict constraints only)."""
+    options = []
+    for rel in constraints:
+        if isinstance(rel, (sp.Le, sp.Ge)):
+            strict = sp.Lt(rel.lhs, rel.rhs) if isinstance(rel, sp.Le) else sp.Gt(rel.lhs, rel.rhs)
+            options.append((strict, sp.Eq(rel.lhs, rel.rhs)))
+        else:
+            options.append((rel,))
+    return [list(c) for c in itertools.product(*options)]
 
 
 def apply_chain(expr, chain):
