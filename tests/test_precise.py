@@ -36,7 +36,9 @@ from symact.stabilise import Stabiliser, prove_rewrite
 from symact.stabilise.rules_precise import PRECISE_RULES
 
 KERNELS = ("xndtr", "xndtr_grad", "xsigcubic", "xsigcubic_grad")
-BUDGET = 4.0
+#: The team's bar is 4 ULP; these implementations reach 1 and are held to it (they use
+#: no libm function but fma, rint and ldexp, so the result does not depend on the platform).
+BUDGET = 1.0
 
 # --- the oracle -----------------------------------------------------------------------
 
