@@ -67,7 +67,9 @@ class Stat:
 
     def as_dict(self):
         def num(v):
-            return None if v is None else (v if np.isfinite(v) else "inf")
+            if v is None or isinstance(v, str):
+                return v
+            return float(v) if np.isfinite(v) else "inf"
         return {"n": self.n, "max_ulp": num(self.max), "median_ulp": num(self.median),
                 "bias_ulp": round(self.bias, 4), "worst_x": num(self.worst_x), "worst_params": self.worst_params}
 
