@@ -87,6 +87,13 @@ CASES = [
     ("hardsigmoid", {}, (0.0, 1.0, True, True), 0, True, False, False),
     ("hardswish", {}, (-0.375, INF, True, False), 0, False, False, False),
     ("squareplus", {}, (0.0, INF, False, False), "inf", True, True, False),
+    ("squareplus", {"b": 1}, (0.0, INF, False, False), "inf", True, True, False),
+    # parameter values away from the defaults, worked out by hand
+    ("heaviside", {"h0": 2}, (0.0, 2.0, True, True), -1, False, True, False),  # 0, 2, 1: not monotone
+    ("leaky_relu", {"negative_slope": -0.5}, (0.0, INF, True, False), 0, False, True, False),
+    ("swish", {"beta": 0}, (NINF, INF, False, False), "inf", True, True, False),  # x/2
+    ("hardtanh", {"min_val": -2.5, "max_val": 0.5}, (-2.5, 0.5, True, True), 0, True, False, True),
+    ("srelu", {"alpha": 0}, (0.0, INF, True, False), 0, True, True, False),  # relu
 ]
 
 MINIMA = {"gelu": gelu_min, "gelu_tanh": gelu_tanh_min, "silu": silu_min, "mish": mish_min,
@@ -147,3 +154,14 @@ def test_show_json_has_properties_and_theorems(capsys):
     assert props["status"]["range"] == "PROVED"
     names = {t["name"]: t["status"] for t in info["theorems"]}
     assert names["elu_c1_at_0_iff_alpha_1"] == "PROVED"
+
+
+def test_swish_negative_beta_has_a_maximum():
+    # x*sigmoid(-x) = -silu(-x): maximum -silu_min at x = -argmin silu
+    at, value = silu_min()
+    p = properties(get("swish"), get("swish").bind({"beta": -1}))
+    r = p["range"]
+    assert r["lower"] == NINF and r["upper_closed"] is True
+    assert abs(mpmath.mpf(r["maximum_value"]) + value) < mpmath.mpf(10) ** -20
+    assert abs(r["maximum_at"] + float(at)) <= 1e-15 * abs(float(at))
+    assert p["monotonic"] is False
