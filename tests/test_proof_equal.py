@@ -56,8 +56,8 @@ def test_false_identities_disproved(name, lhs, rhs, where):
 
 def test_real_roots_silu_derivative():
     # silu'(x) = s(x)(1 + x(1 - s(x))); reference from mpmath directly
-    mpmath.mp.dps = 40
-    ref = mpmath.findroot(lambda t: 1 + t * (1 - 1 / (1 + mpmath.exp(-t))), -1.3)
     roots = real_roots(sp.diff(x / (1 + exp(-x)), x), x, -10, 10)
     assert len(roots) == 1
-    assert abs(roots[0] - ref) < mpmath.mpf(10) ** -25
+    with mpmath.workdps(40):
+        ref = mpmath.findroot(lambda t: 1 + t * (1 - 1 / (1 + mpmath.exp(-t))), -1.3)
+        assert abs(roots[0] - ref) < mpmath.mpf(10) ** -25

@@ -14,40 +14,41 @@ INF, NINF = "inf", "-inf"
 
 
 def _mp():
-    mpmath.mp.dps = 40
+    """40 digits for the references, without changing mpmath's global precision."""
+    return mpmath.workdps(40)
 
 
 def gelu_min():
-    _mp()
-    d = lambda x: mpmath.ncdf(x) + x * mpmath.npdf(x)  # noqa: E731  d/dx x*Phi(x)
-    r = mpmath.findroot(d, -0.75)
-    return r, r * mpmath.ncdf(r)
+    with _mp():
+        d = lambda x: mpmath.ncdf(x) + x * mpmath.npdf(x)  # noqa: E731  d/dx x*Phi(x)
+        r = mpmath.findroot(d, -0.75)
+        return r, r * mpmath.ncdf(r)
 
 
 def silu_min(beta=1):
-    _mp()
-    s = lambda x: 1 / (1 + mpmath.exp(-beta * x))  # noqa: E731
-    d = lambda x: s(x) + beta * x * s(x) * (1 - s(x))  # noqa: E731
-    r = mpmath.findroot(d, -1.28 / beta)
-    return r, r * s(r)
+    with _mp():
+        s = lambda x: 1 / (1 + mpmath.exp(-beta * x))  # noqa: E731
+        d = lambda x: s(x) + beta * x * s(x) * (1 - s(x))  # noqa: E731
+        r = mpmath.findroot(d, -1.28 / beta)
+        return r, r * s(r)
 
 
 def mish_min():
-    _mp()
-    sp_ = lambda x: mpmath.log(1 + mpmath.exp(x))  # noqa: E731
-    d = lambda x: mpmath.tanh(sp_(x)) + x * mpmath.sech(sp_(x)) ** 2 / (1 + mpmath.exp(-x))  # noqa: E731
-    r = mpmath.findroot(d, -1.19)
-    return r, r * mpmath.tanh(sp_(r))
+    with _mp():
+        sp_ = lambda x: mpmath.log(1 + mpmath.exp(x))  # noqa: E731
+        d = lambda x: mpmath.tanh(sp_(x)) + x * mpmath.sech(sp_(x)) ** 2 / (1 + mpmath.exp(-x))  # noqa: E731
+        r = mpmath.findroot(d, -1.19)
+        return r, r * mpmath.tanh(sp_(r))
 
 
 def gelu_tanh_min():
-    _mp()
-    c = mpmath.mpf(44715) / 10**6
-    k = mpmath.sqrt(2 / mpmath.pi)
-    u = lambda x: k * (x + c * x**3)  # noqa: E731
-    d = lambda x: (1 + mpmath.tanh(u(x))) / 2 + x / 2 * mpmath.sech(u(x)) ** 2 * k * (1 + 3 * c * x**2)  # noqa: E731
-    r = mpmath.findroot(d, -0.75)
-    return r, r / 2 * (1 + mpmath.tanh(u(r)))
+    with _mp():
+        c = mpmath.mpf(44715) / 10**6
+        k = mpmath.sqrt(2 / mpmath.pi)
+        u = lambda x: k * (x + c * x**3)  # noqa: E731
+        d = lambda x: (1 + mpmath.tanh(u(x))) / 2 + x / 2 * mpmath.sech(u(x)) ** 2 * k * (1 + 3 * c * x**2)  # noqa: E731
+        r = mpmath.findroot(d, -0.75)
+        return r, r / 2 * (1 + mpmath.tanh(u(r)))
 
 
 SELU_LOWER = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
@@ -114,7 +115,8 @@ def test_properties(case):
     if lo in MINIMA:
         at, value = MINIMA[lo]()
         # 15 digits at least, for the location and the value
-        assert abs(mpmath.mpf(r["minimum_value"]) - value) < mpmath.mpf(10) ** -20
+        with _mp():
+            assert abs(mpmath.mpf(r["minimum_value"]) - value) < mpmath.mpf(10) ** -20
         assert abs(r["minimum_at"] - float(at)) <= 1e-15 * abs(float(at))
         assert abs(r["lower"] - float(value)) <= 1e-15 * abs(float(value))
         assert p["status"]["range"] == "NUMERIC"
@@ -162,6 +164,7 @@ def test_swish_negative_beta_has_a_maximum():
     p = properties(get("swish"), get("swish").bind({"beta": -1}))
     r = p["range"]
     assert r["lower"] == NINF and r["upper_closed"] is True
-    assert abs(mpmath.mpf(r["maximum_value"]) + value) < mpmath.mpf(10) ** -20
+    with _mp():
+        assert abs(mpmath.mpf(r["maximum_value"]) + value) < mpmath.mpf(10) ** -20
     assert abs(r["maximum_at"] + float(at)) <= 1e-15 * abs(float(at))
     assert p["monotonic"] is False

@@ -10,19 +10,19 @@ x = sp.Symbol("x", real=True)
 
 
 def test_polynomial_roots_exact_reference():
-    mpmath.mp.dps = 50
     roots = real_roots((x - sp.Rational(1, 3)) * (x + 2) * (x - 5), x, -10, 10)
     assert len(roots) == 3
-    for got, want in zip(roots, [-2, mpmath.mpf(1) / 3, 5]):
-        assert abs(got - want) < mpmath.mpf(10) ** -28
+    with mpmath.workdps(50):
+        for got, want in zip(roots, [-2, mpmath.mpf(1) / 3, 5]):
+            assert abs(got - want) < mpmath.mpf(10) ** -28
 
 
 def test_gelu_derivative_root_to_30_digits():
-    mpmath.mp.dps = 50
-    ref = mpmath.findroot(lambda t: mpmath.ncdf(t) + t * mpmath.npdf(t), -0.75)
     d = sp.diff(x / 2 * (1 + sp.erf(x / sp.sqrt(2))), x)
     (r,) = real_roots(d, x, -5, 5, digits=30)
-    assert abs(r - ref) < mpmath.mpf(10) ** -29
+    with mpmath.workdps(50):
+        ref = mpmath.findroot(lambda t: mpmath.ncdf(t) + t * mpmath.npdf(t), -0.75)
+        assert abs(r - ref) < mpmath.mpf(10) ** -29
 
 
 def test_double_root_without_sign_change_not_reported():
