@@ -207,3 +207,19 @@ class inv_sq(Primitive):
     @classmethod
     def definition(cls, u):
         return 1 / u ** 2
+
+
+class shift(Primitive):
+    """u - c for an exact constant c, with c carried as hi + lo: ``(u - c_hi) - c_lo``.
+
+    Near u = c the first subtraction is exact (Sterbenz), so the difference keeps
+    full relative accuracy where ``u - float(c)`` would be off by the rounding of c.
+    Printed inline by the printers (no template function).
+    """
+
+    impl = "shift"
+    formula = "u - c"
+
+    @classmethod
+    def definition(cls, u, c):
+        return u - c

@@ -64,18 +64,18 @@ def _ulps(got: float, exact) -> float:
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
 def test_rule_example_is_produced_and_proved(rule):
-    old, new = rule.example
+    old, new, *where = rule.example
     got = rule.apply(old)
     assert got is not None, f"{rule.name} does not apply to its own example {old}"
     assert sp.simplify(P.expand(got) - P.expand(new)) == 0 or got == new
-    result = prove_rewrite(old, got)
+    result = prove_rewrite(old, got, *where)
     assert str(result.status) == "PROVED", result
 
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.bad_at is not None],
                          ids=[r.name for r in RULES if r.bad_at is not None])
 def test_unstable_form_fails_where_stable_holds(rule):
-    old, _ = rule.example
+    old = rule.example[0]
     new = rule.apply(old)  # (the example's own `new` may be re-evaluated by SymPy)
     exact = _exact(old, rule.bad_at)
     assert _ulps(_eval64(new, rule.bad_at), exact) <= 4
@@ -116,14 +116,15 @@ def test_rule_in_a_branch_is_proved_under_the_branch_condition():
 
 
 EXPECTED = {
-    ("softplus", "f"): P.softplus(sp.Symbol("beta", real=True) * x) / sp.Symbol("beta", real=True),
+    ("softplus", "f"): sp.Piecewise((x + P.softplus(-sp.Symbol("beta", real=True) * x) / sp.Symbol("beta", real=True),
+                                     sp.Symbol("beta", real=True) * x > 0),
+                                    (P.softplus(sp.Symbol("beta", real=True) * x) / sp.Symbol("beta", real=True), True)),
     ("sigmoid", "f"): P.sigmoid(x),
     ("sigmoid", "x"): P.dsigmoid(x),
     ("log_sigmoid", "f"): P.log_sigmoid(x),
     ("log_sigmoid", "x"): P.sigmoid(-x),
     ("tanh", "x"): P.sech2(x),
     ("silu", "f"): P.mul_sigmoid(x, x),
-    ("silu", "x"): P.mul_dsigmoid(x, x) + P.sigmoid(x),
     ("mish", "f"): P.mul_tanh_softplus(x, x),
     ("softsign", "x"): P.inv_sq(sp.Abs(x) + 1),
 }
@@ -155,8 +156,32 @@ def test_squareplus_branches_do_not_cancel():
 
 
 def test_overrides_are_proved():
-    from symact.overrides import OVERRIDES
+    from symact.overrides import OVERRIDES, Instance
     for (name, wrt), form in OVERRIDES.items():
         entry = catalogue.get(name)
         d = entry.expr if wrt == "f" else derive.derivatives(entry, symbolic=True)[wrt]
-        assert str(prove_rewrite(d, form, sp.And(*entry.constraints)).status) == "PROVED"
+        if isinstance(form, Instance):  # proved through the base kernel's derivative at u
+            base = catalogue.get(form.name)
+            bd = base.expr if form.wrt == "f" else derive.derivatives(base, symbolic=True)[form.wrt]
+            form = bd.xreplace({x: form.u})
+        assert str(prove_rewrite(d, form, sp.And(*entry.constraints)).status) == "PROVED", (name, wrt)
+
+
+def test_an_unproved_override_stops_generation(monkeypatch):
+    from symact import overrides
+    from symact.stabilise import forms
+    monkeypatch.setitem(overrides.OVERRIDES, ("sigmoid", "x"), P.dsigmoid(2 * x))
+    with pytest.raises(forms.UnprovedOverride, match="sigmoid"):
+        forms.kernels(catalogue.get("sigmoid"))
+
+
+def test_silu_grad_near_its_root():
+    """1 + u + e^u vanishes at u0 = -1 - W(1/e); the override keeps full accuracy there."""
+    u0 = -1 - mpmath.lambertw(mpmath.e ** -1).real
+    f = lambda t: mpmath.exp(t) / (1 + mpmath.exp(t)) ** 2 * (1 + t + mpmath.exp(t))  # noqa: E731
+    with mpmath.workdps(60):
+        for rel in (1e-3, 1e-5, 1e-6, -1e-5):
+            xv = float(u0 * (1 + rel))
+            exact = f(mpmath.mpf(xv))
+            got = float(symact_numpy.silu_grad(xv))
+            assert abs(got - exact) / math.ulp(float(exact)) <= 4, (xv, got, exact)

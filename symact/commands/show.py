@@ -48,6 +48,9 @@ def describe(entry, values: dict) -> dict:
         kinks={str(sp.sympify(p).subs(subs)): str(sp.sympify(v).subs(subs))
                for p, v in entry.kinks.items()},
     )
+    # stable forms (emit): f and each derivative in stable primitives, every rewrite proved
+    from ..stabilise.forms import kernels as stable_kernels
+    info["stable"] = {k.wrt: str(k.stable.subs(subs)) for k in stable_kernels(entry)}
     return info
 
 
@@ -65,6 +68,8 @@ def _print_text(info: dict) -> None:
             print(f"  df/d{k:<6}= {v}")
         for p, v in info["kinks"].items():
             print(f"  kink: f'({p}) = {v} by convention")
+    for k, v in info.get("stable", {}).items():
+        print(f"  stable {'f' if k == 'f' else 'd/d' + k:<9}= {v}")
     for key, value in info.items():
         if isinstance(value, dict) and key.startswith("_section:"):
             print(f"  {key[9:]}:")

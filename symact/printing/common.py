@@ -11,8 +11,8 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE, precedence
 
-from ..primitives import Primitive
-from .constants import float_literal
+from ..primitives import Primitive, shift
+from .constants import float_literal, split_constant
 
 
 class KernelPrinterMixin:
@@ -106,6 +106,12 @@ class KernelPrinterMixin:
               "erfc": "erfc", "sign": "sign"}
 
     def _print_Function(self, expr):
+        if isinstance(expr, shift):
+            u, c = expr.args
+            hi, lo = split_constant(c, self.dtype)
+            op_hi, hi = ("+", hi[1:]) if hi.startswith("-") else ("-", hi)
+            op_lo, lo = ("+", lo[1:]) if lo.startswith("-") else ("-", lo)
+            return f"(({self._print(u)} {op_hi} {self._const(hi)}) {op_lo} {self._const(lo)})"
         if isinstance(expr, Primitive):
             return f"{self._prim(expr.impl)}({', '.join(self._print(a) for a in expr.args)})"
         name = type(expr).__name__

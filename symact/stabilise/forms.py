@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .. import derive, overrides
-from ..model import ScalarActivation
+from .. import catalogue, derive, overrides
+from ..model import X, ScalarActivation
 from . import Stabiliser, prove_rewrite
 
 
@@ -45,6 +45,19 @@ def kernel_name(activation: str, wrt: str) -> str:
 def stable_kernel(entry: ScalarActivation, wrt: str, definition: sp.Expr) -> Kernel:
     where = sp.And(*entry.constraints)
     hand = overrides.get(entry.name, wrt)
+    if isinstance(hand, overrides.Instance):
+        base_entry = catalogue.get(hand.name)
+        base_def = base_entry.expr if hand.wrt == "f" else \
+            derive.derivatives(base_entry, symbolic=True)[hand.wrt]
+        base = stable_kernel(base_entry, hand.wrt, base_def)
+        lemma = base_def.xreplace({X: hand.u})
+        result = prove_rewrite(definition, lemma, where)
+        if str(result.status) != "PROVED":
+            raise UnprovedOverride(
+                f"override for {entry.name} d/d{wrt}: the derivative is not proved equal to "
+                f"{hand.name} d/d{hand.wrt} at {hand.u}: {result.status} ({result.detail})")
+        return Kernel(kernel_name(entry.name, wrt), entry.name, wrt, definition,
+                      base.stable.xreplace({X: hand.u}), "override")
     if hand is not None:
         result = prove_rewrite(definition, hand, where)
         if str(result.status) != "PROVED":

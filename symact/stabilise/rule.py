@@ -38,7 +38,8 @@ class Rule:
     ``description``: the formula and why it is better, with a reference.
     ``rewrite``: ``node -> replacement`` or ``None`` when the rule does not apply.
     ``example``: optional ``(old, new)`` pair in ``x`` for the rule's own tests
-    (the unstable form and what it becomes).
+    (the unstable form and what it becomes), or ``(old, new, where)`` when the
+    rewrite needs a parameter constraint.
     ``bad_at``: optional float where ``old`` fails in float64 and ``new`` holds
     (e.g. overflow at x = 800), for the tests that show the rule is needed.
     """

@@ -372,6 +372,25 @@ def _tanh_softplus_product(node):
     return None
 
 
+def _softplus_scaled(node):
+    """``softplus(c*u)/c -> u + softplus(-c*u)/c`` where c*u > 0: no overflow of c*u [1]."""
+    if not isinstance(node, sp.Mul):
+        return None
+    fs = _factors(node)
+    for i, f in enumerate(fs):
+        if not isinstance(f, P.softplus):
+            continue
+        rest = sp.Mul(*[h for m, h in enumerate(fs) if m != i])
+        if not (rest.is_Pow and rest.exp == -1 and rest.base.is_Symbol):
+            continue
+        c, v = rest.base, f.args[0]
+        u = sp.cancel(v / c)
+        if u.has(c) or _is_const(u):
+            continue
+        return sp.Piecewise((u + P.softplus(-v) / c, v > 0), (P.softplus(v) / c, True))
+    return None
+
+
 def _inv_sq(node):
     if isinstance(node, sp.Pow) and node.exp == -2 and not _is_const(node.base):
         return P.inv_sq(node.base)
@@ -443,6 +462,15 @@ LOWER = [
          "a*tanh(softplus(u)) -> mul_tanh_softplus(a, u): scaled in the subnormal tail [8]",
          _tanh_softplus_product,
          example=(x * sp.tanh(P.softplus(x)), P.mul_tanh_softplus(x, x)), bad_at=-740.0),
+    Rule("softplus_scaled",
+         "softplus(c*u)/c -> u + softplus(-c*u)/c where c*u > 0: c*u may overflow where the "
+         "result (about u) is finite, e.g. beta = 64, x = 1e307 [1]",
+         _softplus_scaled,
+         example=(P.softplus(sp.Symbol("beta", real=True) * x) / sp.Symbol("beta", real=True),
+                  sp.Piecewise((x + P.softplus(-sp.Symbol("beta", real=True) * x) / sp.Symbol("beta", real=True),
+                                sp.Symbol("beta", real=True) * x > 0),
+                               (P.softplus(sp.Symbol("beta", real=True) * x) / sp.Symbol("beta", real=True), True)),
+                  sp.Symbol("beta", real=True) > 0)),
     Rule("inv_sq", "u^-2 -> inv_sq(u) = (1/u)*(1/u): u^2 overflows where 1/u^2 is finite [11]",
          _inv_sq, example=(1 / (1 + sp.Abs(x)) ** 2, P.inv_sq(1 + sp.Abs(x))), bad_at=1e160),
 ]
