@@ -21,7 +21,7 @@ def run(args) -> int:
     from ..proof.engine import run_theorems, select
 
     try:
-        select(args.names)
+        chosen = select(args.names)
     except KeyError as err:
         return fail_usage(err.args[0])
     start = time.perf_counter()
@@ -30,7 +30,9 @@ def run(args) -> int:
     ok = all(r.ok for r in results)
     if args.json:
         dump_json({"ok": ok, "seconds": round(total, 3), "count": len(results),
-                   "theorems": [r.as_dict() for r in results]})
+                   "theorems": [{**r.as_dict(), "statement": str(t.statement), "where": str(t.where),
+                                 "activations": list(t.activations), "source": t.source}
+                                for t, r in zip(chosen, results)]})
         return 0 if ok else 1
     width = max(len(r.name) for r in results)
     for r in results:
