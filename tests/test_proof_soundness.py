@@ -53,6 +53,8 @@ FALSE_EQUALITIES = [
     ("softplus-stable-missing-abs", softplus(x), Max(x, 0) + log(1 + exp(-x)), sp.true),
     ("squareplus-conjugate-sign", (x + sqrt(x**2 + b)) / 2, b / (2 * (sqrt(x**2 + b) + x)), b > 0),
     ("abs-as-x", Abs(x), x, sp.true),
+    ("one-point-perturbation", relu, relu + sp.Piecewise((TINY, Eq(x, sp.Rational(1, 3))), (0, True)), sp.true),
+    ("heaviside-value-at-zero", sp.Heaviside(x), sp.Heaviside(x, 1), sp.true),
 ]
 
 

@@ -449,6 +449,15 @@ def _prove_by_cases(diff, where):
             count += 1
             d = apply_chain(branch, chain)
             how = None if d.has(sp.Piecewise) else is_zero(d)
+            if how is None and not d.free_symbols and all(
+                    not sp.sympify(e[1]).free_symbols for e in chain if len(e) == 2) and \
+                    {e[0] for e in chain if len(e) == 2} >= (diff.free_symbols | where.free_symbols):
+                # a region that is a single point: its value decides
+                from .numeric import certify
+                value = certify(d, {})
+                if value is not None:
+                    point = {str(e[0]): str(e[1]) for e in chain if len(e) == 2}
+                    return "disproved", (point, sp.Float(value, 15))
             if how is None:
                 region = " and ".join(str(c) for c in constraints) or "all reals"
                 return None, f"could not reduce the difference to 0 on {region}"
@@ -499,6 +508,11 @@ def prove_equal(lhs, rhs, *, where=sp.true) -> Result:
         used, detail = _prove_by_cases(diff, where)
     except (RecursionError, sp.PolynomialError, TypeError, ValueError, NotImplementedError) as err:
         return done("UNDECIDED", "cases", f"symbolic step failed: {type(err).__name__}: {err}")
+    if used == "disproved":
+        point, value = detail
+        return done("DISPROVED", "cases:point-region",
+                    f"lhs - rhs = {value} at {point} (a one-point region of the case split;"
+                    f" certified by evalf(strict) at 30 digits)", point)
     if used is not None:
         return done("PROVED", "cases:" + "+".join(used) if len(used) else "cases:empty", detail)
     return done("UNDECIDED", "cases", detail + "; no counterexample found either")
