@@ -168,3 +168,24 @@ def test_swish_negative_beta_has_a_maximum():
         assert abs(mpmath.mpf(r["maximum_value"]) + value) < mpmath.mpf(10) ** -20
     assert abs(r["maximum_at"] + float(at)) <= 1e-15 * abs(float(at))
     assert p["monotonic"] is False
+
+
+# vector activations, entry 1, by hand: logsumexp is unbounded both ways (t*(1,...,1) gives
+# t + log n) and increasing in each input (partials are softmax > 0); softmax entries lie
+# strictly in (0, 1) and grow with their own input, shrink with the others; log_softmax
+# entries are < 0 and unbounded below.
+VECTOR = [
+    ("logsumexp", (NINF, INF), True),
+    ("softmax", (0.0, 1.0), False),
+    ("log_softmax", (NINF, 0.0), False),
+]
+
+
+@pytest.mark.parametrize("name,bounds,mono", VECTOR, ids=[v[0] for v in VECTOR])
+def test_vector_properties(name, bounds, mono):
+    p = properties(get(name))
+    r = p["range"]
+    assert (r["lower"], r["upper"]) == bounds
+    assert r["lower_closed"] is False and r["upper_closed"] is False
+    assert p["continuity"] == "inf" and p["monotonic"] is mono
+    assert set(p["status"].values()) == {"PROVED"}

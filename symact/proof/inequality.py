@@ -43,7 +43,25 @@ def _forms(h):
 
 def decide(h, strict: bool) -> bool:
     """h > 0 (strict) or h >= 0 by assumptions, or as a difference of two nonnegatives."""
-    return sign_decided(h, strict) or _split_difference(h, strict)
+    return sign_decided(h, strict) or _split_difference(h, strict) or _log_rule(h, strict)
+
+
+def _log_rule(h, strict: bool) -> bool:
+    """h = c*log(P) + r with P > 0, c = +-1, r log-free: h > 0 iff P**c * exp(r) > 1."""
+    if not h.is_Add:
+        return False
+    logs = [t for t in h.args if t.has(sp.log)]
+    if len(logs) != 1:
+        return False
+    term = logs[0]
+    coeff, core = term.as_coeff_Mul()
+    if not (isinstance(core, sp.log) and coeff in (1, -1) and core.args[0].is_positive):
+        return False
+    rest = h - term
+    q = sp.expand(core.args[0] ** coeff * sp.exp(rest), power_exp=True)
+    q = sp.powsimp(q)
+    g = q - 1
+    return bool(sign_decided(g, strict))
 
 
 def sign_decided(h, strict: bool) -> bool:
@@ -98,7 +116,7 @@ def _split_difference(h, strict):
 
 def nonneg(h, strict: bool, lengths: dict, depth: int = 2):
     """A reason why h >= 0 (h > 0), or None.  See the module docstring."""
-    if sign_decided(h, strict) or _split_difference(h, strict):
+    if decide(h, strict):
         return "sign"
     if depth == 0:
         return None
@@ -142,18 +160,23 @@ def nonneg(h, strict: bool, lengths: dict, depth: int = 2):
 
 
 def _counterexample(g, where, strict):
+    """A certified point where g < 0 (g <= 0 for strict), from the candidate points:
+    screened at 60 digits with mpmath, then certified (:func:`certify`)."""
+    from .numeric import _points, _screen
     symbols = sorted(g.free_symbols | where.free_symbols, key=str)
-    if len(symbols) > 2:
-        return None
-    import itertools
-    for combo in itertools.product(VALUES, repeat=len(symbols)):
-        if not all(admissible(s, v) for s, v in zip(symbols, combo)):
-            continue
-        point = dict(zip(symbols, map(sp.sympify, combo)))
-        if where is not sp.true and where.subs(point) is not sp.true:
-            continue
+    try:
+        fn = sp.lambdify(symbols, g, modules="mpmath")
+    except (TypeError, ValueError, SyntaxError, NameError, KeyError):
+        fn = None
+    for k, point in enumerate(_points(symbols, where)):
+        if k > 80:
+            break
+        if fn is not None:
+            v = _screen(fn, [point[s] for s in symbols])
+            if v is None or v > 0:
+                continue
         v = certify(g, point)
-        if v is not None and (v < 0):
+        if v is not None and v < 0:
             return {str(s): str(point[s]) for s in symbols}, v
     return None
 
