@@ -108,18 +108,6 @@ def piece_at_infinity(expr, x, sign: int) -> sp.Expr:
     return (pieces[-1] if sign > 0 else pieces[0]).formula
 
 
-def interval_substitution(piece: Piece, x):
-    """x as an expression in a fresh nonnegative symbol t that sweeps the piece's interval."""
-    t = sp.Dummy("t", positive=True)
-    if piece.lo is sp.S.NegativeInfinity and piece.hi is sp.oo:
-        return x, None
-    if piece.lo is sp.S.NegativeInfinity:
-        return piece.hi - t, t
-    if piece.hi is sp.oo:
-        return piece.lo + t, t
-    return piece.lo + (piece.hi - piece.lo) * t / (1 + t), t
-
-
 def branch_limit(expr, var, point, direction: str = "+-"):
     """``limit(expr, var -> point)`` with any Piecewise in ``var`` first reduced to the
     branch that holds next to ``point`` (two-sided at finite points: both sides

@@ -22,7 +22,7 @@ import time
 import sympy as sp
 
 from .equal import RegionError, _realify, apply_chain, prepare, regions
-from .numeric import VALUES, admissible, certify
+from .numeric import certify
 from .result import Result, Status
 
 

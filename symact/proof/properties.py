@@ -70,8 +70,9 @@ def _analytic(formula, piece, x=X) -> bool:
     elif piece.hi is sp.oo:
         sub = formula.subs(x, piece.lo + t)
     else:
-        return all(_analytic(formula, Piece(piece.lo, sp.oo, formula), x) for _ in [0]) or \
-            all(_analytic(formula, Piece(sp.S.NegativeInfinity, piece.hi, formula), x) for _ in [0])
+        # a bounded interval lies in either half-line: analytic on one of them suffices
+        return (_analytic(formula, Piece(piece.lo, sp.oo, formula), x)
+                or _analytic(formula, Piece(sp.S.NegativeInfinity, piece.hi, formula), x))
     from .inequality import decide
     for e in sub.atoms(sp.log):
         if not decide(e.args[0], True):

@@ -12,7 +12,7 @@ import time
 
 import sympy as sp
 
-from ..model import I, J, K, N, XV, vector_symbols
+from ..model import K, N, vector_symbols
 from .branches import BranchError, branches, piece_at_infinity
 from .equal import RegionError, apply_chain, prepare, prove_equal, regions
 from .inequality import nonneg, prove_nonneg
@@ -28,10 +28,6 @@ def _combine(results, strategy, detail=""):
         detail = (detail + "; " if detail else "") + failed[0].detail
     ce = next((r.counterexample for r in results if r.counterexample), None)
     return Result(worst, strategy, detail, ce)
-
-
-def _sides(statement):
-    return statement.lhs.doit() if isinstance(statement.lhs, sp.Derivative) else statement.lhs, statement.rhs
 
 
 def _doit_derivatives(expr):
