@@ -237,3 +237,18 @@ def test_cli_json_report(capsys):
     assert {"neg_tail", "core", "pos_tail", "special"} <= set(m["regions"])
     assert sum(m["histogram"].values()) == m["points"]
     assert "verify [1/2]" in out.err  # progress on stderr
+
+
+def test_prefetch_fills_the_disk_cache_in_parallel(tmp_path, monkeypatch):
+    from symact.verify import cache, oracle, prefetch
+    monkeypatch.setenv("SYMACT_CACHE_DIR", str(tmp_path))
+    cache.clear_memory()
+    kernels = [k for k in all_kernels(["relu"]) if k.function == "relu"]
+    assert prefetch.prefetch(kernels, ("float32",), workers=2) == 0  # one task: nothing to parallelise
+    kernels = all_kernels(["relu"])
+    assert prefetch.prefetch(kernels, ("float32",), workers=2) == 2
+    k = kernels[0]
+    expr = k.expr({})
+    pts = measure_mod.scalar_points(k, {}, F32, measure_mod.interior_roots(expr))
+    assert (tmp_path / f"{oracle.scalar_key(expr, pts, F32)}.npz").exists()
+    assert prefetch.prefetch(kernels, ("float32",), workers=2) == 0  # warm: nothing recomputed

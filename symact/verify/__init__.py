@@ -17,6 +17,7 @@ import time
 from . import backends as _backends
 from .kernels import all_kernels
 from . import measure as _measure
+from . import prefetch as _prefetch
 from .metric import BUDGET_ULP, FORMATS
 from .report import Report
 
@@ -44,6 +45,14 @@ def run(names=None, backends=("numpy", "c"), dtypes=("float32", "float64"), *,
             report.backend_errors[b] = str(err)
             progress(f"verify: backend {b} unavailable: {err}")
     kernels = all_kernels(names)
+    if use_cache and modules:
+        n_jobs = _prefetch.jobs()
+        if n_jobs > 1:
+            progress(f"verify: filling the oracle cache ({n_jobs} processes) ...")
+            t1 = time.perf_counter()
+            n = _prefetch.prefetch(kernels, dtypes, n_jobs)
+            if n:
+                progress(f"verify: {n} oracle tables computed in {time.perf_counter() - t1:.0f} s")
     total = len(kernels) * len(dtypes) * len(modules)
     done = 0
     for k in kernels:

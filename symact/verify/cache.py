@@ -40,6 +40,11 @@ def key(*parts) -> str:
     return h.hexdigest()[:32]
 
 
+def has(k: str) -> bool:
+    """True when ``k`` is cached (in memory or on disk), without loading it."""
+    return k in _MEMORY or (directory() / f"{k}.npz").exists()
+
+
 def load(k: str) -> dict | None:
     if k in _MEMORY:
         return _MEMORY[k]

@@ -184,10 +184,15 @@ def _exact_arrays(values, f: Format) -> Exact:
     return Exact(hi, sp_, fr, st)
 
 
+def scalar_key(expr: sp.Expr, points, f: Format) -> str:
+    """The cache key of :func:`scalar_exact`'s result."""
+    return cache.key(ORACLE_VERSION, "scalar", sp.srepr(expr), f.name, np.asarray(points, dtype=np.float64))
+
+
 def scalar_exact(expr: sp.Expr, points: np.ndarray, f: Format, *, use_cache: bool = True) -> Exact:
     """Exact values of ``expr`` (in ``x``) at finite float ``points``, rounded for ``f``."""
     points = np.asarray(points, dtype=np.float64)
-    key = cache.key(ORACLE_VERSION, "scalar", sp.srepr(expr), f.name, points)
+    key = scalar_key(expr, points, f)
     if use_cache:
         hit = cache.load(key)
         if hit is not None:

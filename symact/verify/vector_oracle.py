@@ -89,14 +89,19 @@ def row_exact(x, g, f: Format) -> dict:
         p, a = need, row_values(x, g, need)
 
 
+def rows_key(rows, f: Format) -> str:
+    """The cache key of the oracle table for ``rows`` (all six functions)."""
+    parts = [ORACLE_VERSION, "vector", f.name]
+    for r in rows:
+        parts += [r.x.astype(np.float64), r.g.astype(np.float64)]
+    return cache.key(*parts)
+
+
 def vector_exact(function: str, rows, f: Format, *, use_cache: bool = True) -> list[Exact]:
     """Per row, the exact outputs of ``function`` rounded for ``f`` (cached per row set)."""
     if function not in FUNCTIONS:
         raise KeyError(function)
-    parts = [ORACLE_VERSION, "vector", f.name]
-    for r in rows:
-        parts += [r.x.astype(np.float64), r.g.astype(np.float64)]
-    key = cache.key(*parts)
+    key = rows_key(rows, f)
     table = cache.load(key) if use_cache else None
     if table is None:
         table = {}
