@@ -16,7 +16,7 @@ from symact.verify.report import Report
 
 def _fake_report(ok=True):
     m = types.SimpleNamespace(ok=ok, function="softplus", backend="numpy", dtype="float64", max_ulp=0.7 if ok else 9.0,
-                              within_1ulp=ok, overall=types.SimpleNamespace(worst_x=-3.0),
+                              within_1ulp=ok, overall=types.SimpleNamespace(worst_x=-3.0, worst_params=None),
                               problems=lambda: [] if ok else ["max 9 ULP at x=-3.0"])
     return Report(measurements=[m], seconds=0.1)
 

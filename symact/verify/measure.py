@@ -118,7 +118,7 @@ class Measurement:
         out = list(self.errors)
         if self.overall.max > BUDGET_ULP:
             s = self.overall
-            out.append(f"max {fmt_ulp(s.max)} ULP at x={s.worst_x!r}{_pstr(s.worst_params)}")
+            out.append(f"max {fmt_ulp(s.max)} ULP at {where(s.worst_x, s.worst_params)}")
         if self.roots["max_abs_eps"] > BUDGET_ULP:
             out.append(f"root window: {fmt_ulp(self.roots['max_abs_eps'])} ulp(1) at x={self.roots['worst_x']!r}")
         for name in self.biased_regions:
@@ -158,7 +158,16 @@ def fmt_ulp(v: float) -> str:
         return "-"
     if not np.isfinite(v):
         return "inf"
+    if 0 < v < 1e-3:
+        return "<0.001"
     return f"{v:.3g}" if v < 1e4 else f"{v:.2e}"
+
+
+def where(x, params) -> str:
+    """'x=...' for a scalar point, the row and entry for a vector kernel."""
+    if params and "row" in params:
+        return f"row '{params['row']}' entry {int(x)}"
+    return f"x={x!r}{_pstr(params)}"
 
 
 def _jsonable(obj):

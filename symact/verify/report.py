@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .measure import Measurement, fmt_ulp
+from .measure import Measurement, fmt_ulp, where
 from .metric import BUDGET_ULP
 
 REGION_COLUMNS = ("neg_tail", "core", "pos_tail", "rows")
@@ -38,7 +38,7 @@ class Report:
             key = (m.backend, m.dtype)
             cur = out.get(key)
             if cur is None or m.max_ulp > cur[0]:
-                out[key] = (m.max_ulp, m.function, m.overall.worst_x)
+                out[key] = (m.max_ulp, m.function, where(m.overall.worst_x, m.overall.worst_params))
         return out
 
     def as_dict(self) -> dict:
@@ -48,7 +48,7 @@ class Report:
             "kernels": n, "within_budget": n - len(self.failing), "within_1ulp": n1,
             "within_1ulp_fraction": (n1 / n) if n else 0.0,
             "worst": [{"backend": b, "dtype": d, "max_ulp": v if np.isfinite(v) else "inf",
-                       "function": fn, "x": x}
+                       "function": fn, "where": x}
                       for (b, d), (v, fn, x) in sorted(self.worst().items())],
             "over_budget": [{"function": m.function, "backend": m.backend, "dtype": m.dtype,
                              "problems": m.problems()} for m in self.failing],
@@ -81,7 +81,7 @@ class Report:
         for name, msg in self.backend_errors.items():
             lines.append(f"backend {name} unavailable: {msg}")
         for (b, d), (v, fn, x) in sorted(self.worst().items()):
-            lines.append(f"worst {b}/{d}: {fmt_ulp(v)} ULP ({fn} at x={x!r})")
+            lines.append(f"worst {b}/{d}: {fmt_ulp(v)} ULP ({fn} at {x})")
         n1, n = self.within_1ulp
         if n:
             lines.append(f"within 1 ULP: {n1}/{n} kernels ({100 * n1 / n:.0f}%); "
