@@ -29,7 +29,7 @@ import numpy as np
 
 from . import cache
 from .metric import Format
-from .oracle import ORACLE_VERSION, OK, UNRESOLVED, Exact, _exact_arrays, judge, start_precision, zero_precision
+from .oracle import ORACLE_VERSION, Exact, _exact_arrays, judge, start_precision, zero_precision
 
 FUNCTIONS = ("logsumexp", "softmax", "log_softmax", "logsumexp_grad", "softmax_vjp", "log_softmax_vjp")
 
