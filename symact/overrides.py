@@ -22,6 +22,14 @@ Why each exists:
   1 + u + e^u = d + E0*expm1(d) + (1 + u0 + E0), whose last term is 0 and whose
   first two have the sign of d: no cancellation anywhere.  Finding a root and
   re-expanding around it is beyond the rewrite library.
+- ``mish`` d/dx: with e = e^x and n = e(2 + e) (so tanh(softplus(x)) = n/(n + 2) and
+  n + 1 = (1 + e)^2), mish'(x) = e*L/(n + 2)^2 with
+  L = 4(1 + x) + e(6 + 4x) + 4e^2 + e^3, which vanishes at x0 = -1.19243...
+  (sympy's form cancels there: 500 ULP).  Around x0, with d = x - x0,
+  m = expm1(d) and E0 = e^(x0):
+  L = 4d + E0(6 + 4x0)m + 4E0 d(1 + m) + 4E0^2 m(2 + m) + E0^3 m(3 + 3m + m^2) + L(x0),
+  every term with the sign of d.  Used for x < 0; x >= 0 keeps the library's form
+  (all terms positive).
 """
 
 from __future__ import annotations
@@ -59,7 +67,27 @@ def _silu_grad(u):
     return sp.Piecewise((P.sigmoid(u) + P.mul_dsigmoid(u, u), u >= 0), (P.mul_dsigmoid(n, u), True))
 
 
+#: The root of L(x) = 4(1 + x) + e^x(6 + 4x) + 4e^(2x) + e^(3x) (where mish' = 0), 50 digits
+#: (mpmath.findroot); any value works in the identity below, the root makes it cancellation-free.
+MISH_GRAD_ROOT = sp.Rational("-1.1924312145154952121375883404207394056006864093225")
+
+
+def _mish_grad():
+    a = MISH_GRAD_ROOT
+    e0 = sp.exp(a)
+    d = P.shift(x, a)
+    m = P.expm1(d)
+    at_root = 4 * (1 + a) + e0 * (6 + 4 * a) + 4 * e0 ** 2 + e0 ** 3
+    big_l = (4 * d + e0 * (6 + 4 * a) * m + 4 * e0 * d * (1 + m) + 4 * e0 ** 2 * m * (2 + m)
+             + e0 ** 3 * m * (3 + 3 * m + m ** 2) + at_root)
+    e = sp.exp(x)
+    n = e * (2 + e)
+    positive = P.mul_sigmoid(x * P.sech2(P.softplus(x)), x) + sp.tanh(P.softplus(x))
+    return sp.Piecewise((positive, x >= 0), (P.mul_exp(big_l / (n + 2) ** 2, x), True))
+
+
 OVERRIDES: dict[tuple[str, str], sp.Expr] = {
+    ("mish", "x"): _mish_grad(),
     ("silu", "x"): _silu_grad(x),
     ("swish", "x"): Instance("silu", "x", _beta * x),
     ("softplus", "beta"): sp.Piecewise(

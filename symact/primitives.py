@@ -223,3 +223,27 @@ class shift(Primitive):
     @classmethod
     def definition(cls, u, c):
         return u - c
+
+
+class mul_exp(Primitive):
+    """a*exp(u), formed as (a*exp(u/2))*exp(u/2) where exp(u) is subnormal."""
+
+    impl = "mul_exp"
+    formula = "a*exp(u)"
+
+    @classmethod
+    def definition(cls, a, u):
+        return a * sp.exp(u)
+
+
+class expm1_sub_uexp(Primitive):
+    """expm1(u) - u*exp(u) = -exp(u)*(exp(-u) - 1 + u): for v = -u in [0, 2] the positive
+    series exp(-v)*sum_{k>=2} v^k/k! (the regularised incomplete gamma P(2, v)), no
+    cancellation near u = 0; (1 - u)*exp(u) - 1 elsewhere (CELU d/dalpha)."""
+
+    impl = "expm1_sub_uexp"
+    formula = "exp(u) - 1 - u*exp(u)"
+
+    @classmethod
+    def definition(cls, u):
+        return sp.exp(u) - 1 - u * sp.exp(u)

@@ -65,6 +65,14 @@ def float_literal(value, dtype: str) -> str:
     with mpmath.workprec(prec):
         v = +mpmath.mpf(sp.Float(value, _DIGITS)._mpf_) if not isinstance(value, mpmath.mpf) else +value
     x = float(v)
+    if dtype == "float32":
+        # the float32 range: underflow to a subnormal or zero as the compiler would
+        # (the literal must not be "truncated to zero" by the compiler: -Werror=overflow)
+        import numpy
+        with numpy.errstate(all="ignore"):
+            x = float(numpy.float32(x))
+        if x == 0.0:
+            return "0.0"
     if x == int(x) and abs(x) < 2 ** 53:
         return f"{int(x)}.0"
     text = f"{x:.{digits}g}"

@@ -340,9 +340,11 @@ def _sqrt_plus(node):
         return None
     k, u, c, sign = shape
     s = P.sqrt_sq_plus(u, c)
+    # halves in the denominator: s - u overflows for u near -max where c/(s - u) is finite
+    half = sp.Rational(1, 2)
     if sign > 0:
-        return k * sp.Piecewise((u + s, u >= 0), (c / (s - u), True))
-    return k * sp.Piecewise((c / (s + u), u >= 0), (s - u, True))
+        return k * sp.Piecewise((u + s, u >= 0), (c * half / (s * half - u * half), True))
+    return k * sp.Piecewise((c * half / (s * half + u * half), u >= 0), (s - u, True))
 
 
 def _scaled_product(kind, cls, nargs=1):
@@ -389,6 +391,21 @@ def _softplus_scaled(node):
             continue
         return sp.Piecewise((u + P.softplus(-v) / c, v > 0), (P.softplus(v) / c, True))
     return None
+
+
+def _expm1_sub_uexp(node):
+    """``c*expm1(u) - c*u*exp(u) -> c*expm1_sub_uexp(u)``: the two cancel near u = 0."""
+    def first(t):
+        c, rest = _split_coeff(t)
+        return (c, rest.args[0]) if isinstance(rest, P.expm1) else None
+
+    def second(t, key):
+        c, u = key
+        if sp.expand(t + c * u * sp.exp(u)) == 0:
+            return c * P.expm1_sub_uexp(u)
+        return None
+
+    return _pair_in_add(node, first, second)
 
 
 def _inv_sq(node):
@@ -450,7 +467,7 @@ LOWER = [
          _sqrt_plus,
          example=(x + P.sqrt_sq_plus(x, 4),
                   sp.Piecewise((x + P.sqrt_sq_plus(x, 4), x >= 0),
-                               (4 / (P.sqrt_sq_plus(x, 4) - x), True))),
+                               (2 / (P.sqrt_sq_plus(x, 4) / 2 - x / 2), True))),
          bad_at=-1e9),
     Rule("mul_sigmoid", "a*sigmoid(u) -> mul_sigmoid(a, u): scaled where sigmoid(u) is subnormal [7]",
          _scaled_product(P.sigmoid, P.mul_sigmoid),
@@ -471,6 +488,10 @@ LOWER = [
                                 sp.Symbol("beta", real=True) * x > 0),
                                (P.softplus(sp.Symbol("beta", real=True) * x) / sp.Symbol("beta", real=True), True)),
                   sp.Symbol("beta", real=True) > 0)),
+    Rule("expm1_sub_uexp",
+         "expm1(u) - u*exp(u) -> expm1_sub_uexp(u) = -exp(u)*sum_{k>=2} (-u)^k/k! for -2 <= u <= 0: "
+         "the terms cancel to -u^2/2 near 0 (CELU d/dalpha)",
+         _expm1_sub_uexp, example=(P.expm1(x) - x * sp.exp(x), P.expm1_sub_uexp(x)), bad_at=-1e-9),
     Rule("inv_sq", "u^-2 -> inv_sq(u) = (1/u)*(1/u): u^2 overflows where 1/u^2 is finite [11]",
          _inv_sq, example=(1 / (1 + sp.Abs(x)) ** 2, P.inv_sq(1 + sp.Abs(x))), bad_at=1e160),
 ]
