@@ -185,3 +185,19 @@ def test_silu_grad_near_its_root():
             exact = f(mpmath.mpf(xv))
             got = float(symact_numpy.silu_grad(xv))
             assert abs(got - exact) / math.ulp(float(exact)) <= 4, (xv, got, exact)
+
+
+def test_softplus_scaled_needed_for_large_beta():
+    """softplus(beta*x)/beta overflows in beta*x (beta = 64, x = 1e307) where the result is x."""
+    from symact.stabilise.rules import RULES as lib
+    rule = next(r for r in lib if r.name == "softplus_scaled")
+    beta = sp.Symbol("beta", real=True)
+    old = rule.example[0]
+    new = rule.apply(old)
+    assert _eval64(old.subs(beta, 64), 1e307) == math.inf
+    assert _eval64(new.subs(beta, 64), 1e307) == 1e307
+
+
+def test_rules_without_a_failure_point_are_exact_normalisations():
+    # the only rules with no `bad_at` are exact algebra whose input is not unstable by itself
+    assert sorted(r.name for r in RULES if r.bad_at is None) == ["abs_sign", "sigmoid_pair", "softplus_scaled"]
