@@ -247,3 +247,18 @@ class expm1_sub_uexp(Primitive):
     @classmethod
     def definition(cls, u):
         return sp.exp(u) - 1 - u * sp.exp(u)
+
+
+class exp_div(Primitive):
+    """exp(u/c) with the quotient carried exactly: q = fl(u/c), r = (u - q*c)/c (u - q*c is
+    exact: fma in C, Dekker's product in NumPy), exp(u/c) = exp(q)*(1 + r) to within r^2/2.
+    exp(fl(u/c)) alone amplifies the rounding of u/c by |u/c| (CELU': 171 ULP at u/c = -708);
+    where exp(q) is subnormal the product is formed as (exp(q/2)*(1 + r))*exp(q/2), one
+    rounding into the subnormals."""
+
+    impl = "exp_div"
+    formula = "exp(u/c)"
+
+    @classmethod
+    def definition(cls, u, c):
+        return sp.exp(u / c)

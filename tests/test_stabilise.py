@@ -200,4 +200,19 @@ def test_softplus_scaled_needed_for_large_beta():
 
 def test_rules_without_a_failure_point_are_exact_normalisations():
     # the only rules with no `bad_at` are exact algebra whose input is not unstable by itself
-    assert sorted(r.name for r in RULES if r.bad_at is None) == ["abs_sign", "sigmoid_pair", "softplus_scaled"]
+    assert sorted(r.name for r in RULES if r.bad_at is None) == ["abs_sign", "exp_div", "sigmoid_pair",
+                                                                   "softplus_scaled"]
+
+
+def test_exp_div_needed_for_celu_grad():
+    """exp(x/alpha) with alpha = 3 at x = -2125.19: exp(fl(x/3)) is 171 ULP off in float64
+    (the quotient's rounding times |x/3| = 708); exp_div carries the quotient exactly."""
+    from symact.stabilise.rules import RULES as lib
+    rule = next(r for r in lib if r.name == "exp_div")
+    alpha = sp.Symbol("alpha", real=True)
+    old = rule.example[0]
+    new = rule.apply(old)
+    assert isinstance(new, P.exp_div)
+    exact = _exact(old.subs(alpha, 3), -2125.19)
+    assert _ulps(_eval64(old.subs(alpha, 3), -2125.19), exact) > 100
+    assert _ulps(_eval64(new.subs(alpha, 3), -2125.19), exact) <= 1
