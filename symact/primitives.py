@@ -262,3 +262,20 @@ class exp_div(Primitive):
     @classmethod
     def definition(cls, u, c):
         return sp.exp(u / c)
+
+
+class mul_exp_div_sq_tsp(Primitive):
+    """a*e/(2 + e(2 + e))^2, e = exp(u): a*exp(u)*((1 - tanh(softplus(u)))/2)^2, mish' for
+    u < 0 with a = L(u).  Rounding 2 + e(2 + e) (in (2, 5], the bottom of its binade),
+    squaring it, dividing and multiplying by e cost up to 5 half-ULPs; the templates carry
+    a*e, 2 + e, e(2 + e), the sum and its square as double-word pairs (two-sum, fma/Dekker
+    products) so that beyond exp(u) one rounding remains, the quotient's.  Below
+    ln(smallest normal) e is split as exp(u/2)^2 (one rounding into the subnormals)."""
+
+    impl = "mul_exp_div_sq_tsp"
+    formula = "a*exp(u)/(2 + exp(u)*(2 + exp(u)))^2"
+
+    @classmethod
+    def definition(cls, a, u):
+        e = sp.exp(u)
+        return a * e / (e * (2 + e) + 2) ** 2
