@@ -131,3 +131,20 @@ def test_mish_grad_float64_at_minus_5_775(C, backend):
                    -5.7750000000000004, -3.0, -12.5, -800.0, -1e300], dtype=np.float64)
     for xv, got in zip(xs, mod.mish_grad(xs)):
         assert _ulps(got, _mish_grad_exact(float(xv)), np.float64) <= 3, xv
+
+
+@pytest.mark.parametrize("backend", ["numpy", "c"])
+@pytest.mark.parametrize("xv", [-0.09446148716238767, -0.09396465488496175, -0.26982663777296345])
+def test_celu_grad_alpha3_near_zero_quotient_carried(C, backend, xv):
+    """d/dalpha celu = f(x/3), f(w) = expm1(w) - w*exp(w) = -w^2/2 near 0: the rounding of
+    fl(x/3) counts twice.  At the first two points f at the rounded quotient (in mpmath) is
+    already 1.3 ULP off, before any evaluation error; the previous kernel was 3.9 ULP off at
+    x = -0.2698.  The kernel carries the quotient as q + r."""
+    exact = _celu_grad_alpha_exact(xv, 3.0)
+    if xv > -0.1:
+        with mpmath.workdps(60):
+            q = mpmath.mpf(xv / 3.0)  # the rounded quotient, evaluated exactly
+            at_q = +(mpmath.expm1(q) - q * mpmath.exp(q))
+        assert float(abs(at_q - exact) / math.ulp(float(exact))) > 1.25  # the quotient's share
+    got = _modules(C)[backend].celu_grad_alpha(np.array([xv]), alpha=3.0)[0]
+    assert _ulps(got, exact, np.float64) <= (1 if xv > -0.1 else 3)

@@ -200,8 +200,9 @@ def test_softplus_scaled_needed_for_large_beta():
 
 def test_rules_without_a_failure_point_are_exact_normalisations():
     # the only rules with no `bad_at` are exact algebra whose input is not unstable by itself
-    assert sorted(r.name for r in RULES if r.bad_at is None) == ["abs_sign", "exp_div", "sigmoid_pair",
-                                                                   "softplus_scaled"]
+    assert sorted(r.name for r in RULES if r.bad_at is None) == ["abs_sign", "exp_div",
+                                                                   "expm1_sub_uexp_div",
+                                                                   "sigmoid_pair", "softplus_scaled"]
 
 
 def test_exp_div_needed_for_celu_grad():

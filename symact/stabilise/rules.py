@@ -408,17 +408,25 @@ def _expm1_sub_uexp(node):
     return _pair_in_add(node, first, second)
 
 
-def _exp_div(node):
-    """``exp(u/c) -> exp_div(u, c)`` for a parameter symbol ``c``: the quotient is not exact."""
-    if not isinstance(node, sp.exp):
-        return None
-    arg = node.args[0]
+def _quotient(arg):
+    """``(u, c)`` when ``arg`` is ``u/c`` for a parameter symbol ``c`` and ``u`` depends on x."""
     for f in _factors(arg):
         if f.is_Pow and f.exp == -1 and f.base.is_Symbol and f.base != x:
             u = sp.Mul(*[g for g in _factors(arg) if g is not f])
             if not _is_const(u):
-                return P.exp_div(u, f.base)
+                return u, f.base
     return None
+
+
+def _exact_quotient(kind, cls):
+    """``kind(u/c) -> cls(u, c)`` for a parameter symbol ``c``: the quotient is not exact."""
+    def rewrite(node):
+        if isinstance(node, kind):
+            uc = _quotient(node.args[0])
+            if uc is not None:
+                return cls(*uc)
+        return None
+    return rewrite
 
 
 def _inv_sq(node):
@@ -518,7 +526,13 @@ EXACT = [
          "exp(q)*(1 + r); exp(fl(u/c)) amplifies the quotient's rounding by |u/c| "
          "(CELU' alpha = 3: 171 ULP at x = -2125)",
          # no bad_at: the example needs alpha = 3 (tests/test_stabilise.py tests it there)
-         _exp_div, example=(sp.exp(x / _alpha), P.exp_div(x, _alpha))),
+         _exact_quotient(sp.exp, P.exp_div), example=(sp.exp(x / _alpha), P.exp_div(x, _alpha))),
+    Rule("expm1_sub_uexp_div",
+         "expm1_sub_uexp(u/c) -> expm1_sub_uexp_div(u, c): u/c carried as q + r exactly, "
+         "f(q) + f'(q)*r; near u/c = 0 the value -(u/c)^2/2 doubles the quotient's rounding "
+         "(CELU d/dalpha alpha = 3: 3.9 ULP at x = -0.27)",
+         _exact_quotient(P.expm1_sub_uexp, P.expm1_sub_uexp_div),
+         example=(P.expm1_sub_uexp(x / _alpha), P.expm1_sub_uexp_div(x, _alpha))),
 ]
 
 #: The passes of the stabiliser, in order.
