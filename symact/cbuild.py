@@ -180,11 +180,12 @@ _VECTOR = {"logsumexp": (False, True), "softmax": (False, False), "log_softmax":
            "log_softmax_vjp": (True, False)}
 
 
-def _scalar_meta() -> dict:
-    """kernel name -> (params, defaults, constraint texts), from the catalogue."""
+def _scalar_meta(entries=None) -> dict:
+    """kernel name -> (params, defaults, constraint texts), from the catalogue
+    (or from ``entries``, the activations the sources were generated for)."""
     from .stabilise.forms import kernel_name
     meta = {}
-    for e in catalogue.ENTRIES:
+    for e in (catalogue.ENTRIES if entries is None else entries):
         if e.vector:
             continue
         params = [p.name for p in e.params]
@@ -195,13 +196,17 @@ def _scalar_meta() -> dict:
     return meta
 
 
-def load(source_dir=None):
-    """The compiled kernels of ``source_dir`` (default: shipped generated sources)."""
+def load(source_dir=None, entries=None):
+    """The compiled kernels of ``source_dir`` (default: shipped generated sources).
+
+    ``entries``: the scalar activations ``source_dir`` was generated for, when
+    not the catalogue's (``generate(..., entries=...)``, ``symact new``).
+    """
     src = Path(source_dir) if source_dir is not None else generated_dir()
     lib = ctypes.CDLL(str(build(src)))
     header = (src / "symact.h").read_text(encoding="utf-8")
     mod = types.SimpleNamespace(__file__=str(src / "symact.c"), library=lib)
-    meta = _scalar_meta()
+    meta = _scalar_meta(entries)
     names = []
     for cname, tag, _args in _DECL.findall(header):
         if tag != "f64":

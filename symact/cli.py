@@ -20,6 +20,7 @@ COMMANDS = (
     ("generate", "render generated/: the NumPy module and the C99 kernels"),
     ("verify", "ULP table of the generated kernels against an mpmath oracle"),
     ("build", "the main job: prove, generate, compile the C, verify"),
+    ("new", "a user-defined activation through the whole pipeline"),
 )
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNDECIDED = 0, 1, 2, 3

@@ -1,6 +1,10 @@
 """``symact generate``: render generated/ from the catalogue, deterministically and atomically.
 
-``generate(out_dir=None, only=None, check=False) -> Report``
+``generate(out_dir=None, only=None, check=False, entries=None) -> Report``
+
+``entries`` (a list of scalar activations, e.g. the user's own from
+``symact new``) replaces the catalogue as the source of kernels; the
+templates, file names and header are the same.
 
 1. every scalar kernel of the chosen activations is stabilised
    (:mod:`symact.stabilise.forms`; each rewrite proved) and printed for NumPy
@@ -114,9 +118,20 @@ def kernel_context(entry) -> list[dict]:
     return out
 
 
-def context(only=None) -> dict:
-    """The template context: every kernel of the chosen scalar activations."""
-    entries = [e for e in catalogue.ENTRIES if not e.vector]
+def context(only=None, entries=None) -> dict:
+    """The template context: every kernel of the chosen scalar activations
+    (the catalogue's, or ``entries`` when given)."""
+    if entries is not None:
+        if only:
+            raise ValueError("generate: give either only or entries, not both")
+        entries = list(entries)
+        for e in entries:
+            if e.vector:
+                raise ValueError(f"generate: {e.name} is a vector activation; "
+                                 "only scalar entries can be given")
+        only = None
+    else:
+        entries = [e for e in catalogue.ENTRIES if not e.vector]
     if only:
         wanted = list(only)
         for name in wanted:
@@ -129,9 +144,9 @@ def context(only=None) -> dict:
     return {"kernels": kernels, "public": public}
 
 
-def render_all(only=None) -> dict[str, str]:
+def render_all(only=None, entries=None) -> dict[str, str]:
     """Every output file's text, in memory."""
-    ctx = context(only)
+    ctx = context(only, entries)
     env = environment()
     return {name: render(tpl, ctx, Path(name).suffix, env) for name, tpl in OUTPUTS}
 
@@ -150,11 +165,14 @@ def _diff(name: str, old: str | None, new: str | None) -> str:
     return "".join(difflib.unified_diff(a, b, f"a/{name}", f"b/{name}"))
 
 
-def generate(out_dir=None, only=None, check: bool = False) -> Report:
-    """Render every output; write what changed (or, with ``check``, report it)."""
+def generate(out_dir=None, only=None, check: bool = False, entries=None) -> Report:
+    """Render every output; write what changed (or, with ``check``, report it).
+
+    ``entries``: render these scalar activations instead of the catalogue's.
+    """
     start = time.perf_counter()
     out = Path(out_dir) if out_dir is not None else generated_dir()
-    files = render_all(only)
+    files = render_all(only, entries)
     report = Report(out, kernels=files["symact_numpy.py"].count("\ndef _k_"))
     changes: dict[str, str] = {}
     diffs = []

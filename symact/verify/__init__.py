@@ -29,23 +29,31 @@ def _stderr_progress(msg: str) -> None:
 
 
 def run(names=None, backends=("numpy", "c"), dtypes=("float32", "float64"), *,
-        progress=_stderr_progress, use_cache: bool = True) -> Report:
-    """Measure the kernels of ``names`` (all when None); ``progress(msg)`` per kernel."""
+        progress=_stderr_progress, use_cache: bool = True, kernels=None, modules=None) -> Report:
+    """Measure the kernels of ``names`` (all when None); ``progress(msg)`` per kernel.
+
+    ``kernels`` (a list of :class:`.kernels.Kernel`, e.g. from
+    :func:`.kernels.scalar_kernels` for an entry outside the catalogue) replaces
+    ``names``; ``modules`` ({backend: loaded module}) replaces loading ``backends``.
+    """
     t0 = time.perf_counter()
     report = Report()
     progress = progress or (lambda msg: None)
     for d in dtypes:
         if d not in FORMATS:
             raise ValueError(f"unknown dtype {d!r} (known: {', '.join(FORMATS)})")
-    modules = {}
-    for b in backends:
+    given = modules
+    modules = dict(given or {})
+    for b in (() if given is not None else backends):
         try:
             modules[b] = _backends.load(b)
         except _backends.BackendError as err:
             report.backend_errors[b] = str(err)
             progress(f"verify: backend {b} unavailable: {err}")
-    kernels = all_kernels(names)
-    if use_cache and modules:
+    custom = kernels is not None
+    kernels = list(kernels) if custom else all_kernels(names)
+    # the prefetch workers find kernels by catalogue name: not for custom kernels
+    if use_cache and modules and not custom:
         n_jobs = _prefetch.jobs()
         if n_jobs > 1:
             progress(f"verify: filling the oracle cache ({n_jobs} processes) ...")

@@ -37,10 +37,15 @@ class Kernel:
     vector: bool = False
     #: parameter sets: ({} = catalogue defaults, not passed to the kernel), then extras
     param_sets: tuple = field(default_factory=lambda: ({},))
+    #: the activation object itself when it is not in the catalogue (``symact new``)
+    source: object = field(default=None, compare=False, repr=False)
+
+    def _entry(self):
+        return self.source if self.source is not None else catalogue.get(self.entry)
 
     def expr(self, values: dict) -> sp.Expr:
         """The exact SymPy expression in x for a scalar kernel at ``values``."""
-        e = catalogue.get(self.entry)
+        e = self._entry()
         if self.wrt == "f":
             return e.instantiate(values)
         if self.wrt == "x":
@@ -49,7 +54,7 @@ class Kernel:
 
     def kinks(self, values: dict) -> list:
         """The kink points of the entry at ``values``, as floats."""
-        e = catalogue.get(self.entry)
+        e = self._entry()
         subs = e.param_subs(values)
         return [float(sp.sympify(p).subs(subs)) for p in e.kinks]
 
@@ -60,9 +65,16 @@ def kernels_for(name: str) -> list[Kernel]:
     if e.vector:
         return [Kernel(fn, name, "vjp" if fn.endswith("vjp") else ("grad" if fn.endswith("grad") else "f"),
                        vector=True) for fn in VECTOR_FUNCTIONS[name]]
-    sets = ({},) + tuple(param_data.EXTRA.get(name, ()))
-    out = [Kernel(name, name, "f", param_sets=sets), Kernel(f"{name}_grad", name, "x", param_sets=sets)]
-    out += [Kernel(f"{name}_grad_{p.name}", name, p.name, param_sets=sets) for p in e.params]
+    return scalar_kernels(e, ({},) + tuple(param_data.EXTRA.get(name, ())))
+
+
+def scalar_kernels(e, param_sets=({},), *, source=None) -> list[Kernel]:
+    """The kernels generated for scalar activation ``e``, at ``param_sets``;
+    ``source=e`` for an activation that is not in the catalogue."""
+    name = e.name
+    kw = {"param_sets": tuple(param_sets), "source": source}
+    out = [Kernel(name, name, "f", **kw), Kernel(f"{name}_grad", name, "x", **kw)]
+    out += [Kernel(f"{name}_grad_{p.name}", name, p.name, **kw) for p in e.params]
     return out
 
 
