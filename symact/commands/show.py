@@ -70,11 +70,6 @@ def _print_text(info: dict) -> None:
             print(f"  kink: f'({p}) = {v} by convention")
     for k, v in info.get("stable", {}).items():
         print(f"  stable {'f' if k == 'f' else 'd/d' + k:<9}= {v}")
-    for key, value in info.items():
-        if isinstance(value, dict) and key.startswith("_section:"):
-            print(f"  {key[9:]}:")
-            for k, v in value.items():
-                print(f"    {k}: {v}")
     _print_proof(info)
     print(f"  LaTeX: {info['latex']['definition']}")
 
