@@ -28,7 +28,12 @@ def test_listed_packages_map_to_existing_directories():
 
 
 def test_templates_and_generated_sources_are_package_data():
-    data = _config()["package-data"]
-    assert "**/*.j2" in data["symact.templates"]
-    assert {"*.c", "*.h"} <= set(data["symact.generated"])
-    assert list((REPO / "templates").rglob("*.j2")), "no templates found"
+    cfg = _config()
+    folders = {t.parent for t in (REPO / "templates").rglob("*.j2")}
+    assert folders, "no templates found"
+    for folder in folders:
+        package = ".".join(("symact",) + folder.relative_to(REPO).parts)
+        assert package in cfg["packages"], package
+        assert cfg["package-dir"][package] == folder.relative_to(REPO).as_posix()
+        assert "*.j2" in cfg["package-data"][package]
+    assert {"*.c", "*.h"} <= set(cfg["package-data"]["symact.generated"])
