@@ -34,7 +34,6 @@ import sympy as sp
 from . import catalogue
 from .printing import CPrinter, NumpyPrinter, branches, prepare
 from .render import environment, render
-from .resources import generated_dir
 from .stabilise.forms import kernels as stable_kernels
 
 #: (output file, template) in generation order.
@@ -165,13 +164,19 @@ def _diff(name: str, old: str | None, new: str | None) -> str:
     return "".join(difflib.unified_diff(a, b, f"a/{name}", f"b/{name}"))
 
 
+#: Where ``symact generate`` writes without ``--out``: ``generated/`` in the current
+#: directory (the checkout's root, where CI runs ``symact generate --check``).
+DEFAULT_OUT = Path("generated")
+
+
 def generate(out_dir=None, only=None, check: bool = False, entries=None) -> Report:
-    """Render every output; write what changed (or, with ``check``, report it).
+    """Render every output into ``out_dir`` (default :data:`DEFAULT_OUT`); write what
+    changed (or, with ``check``, report it).
 
     ``entries``: render these scalar activations instead of the catalogue's.
     """
     start = time.perf_counter()
-    out = Path(out_dir) if out_dir is not None else generated_dir()
+    out = Path(out_dir) if out_dir is not None else DEFAULT_OUT
     files = render_all(only, entries)
     report = Report(out, kernels=files["symact_numpy.py"].count("\ndef _k_"))
     changes: dict[str, str] = {}

@@ -11,7 +11,7 @@ import pytest
 
 import symact.generate as gen
 from symact.cli import main
-from symact.resources import generated_dir
+from conftest import REPO
 
 OUTPUT_NAMES = sorted(name for name, _ in gen.OUTPUTS)
 
@@ -28,7 +28,7 @@ def fresh(tmp_path_factory) -> Path:
 
 
 def test_generated_is_up_to_date(fresh):
-    committed = generated_dir()
+    committed = REPO / "generated"
     stale = [n for n in OUTPUT_NAMES
              if not (committed / n).is_file() or (committed / n).read_bytes() != (fresh / n).read_bytes()]
     assert not stale, f"generated/ is stale ({', '.join(stale)}): run `symact generate`"

@@ -34,20 +34,22 @@ def steps(monkeypatch):
 
     def generate():
         calls.append("generate")
-        return True, "generated/ up to date", None
+        return True, "generated/ up to date", types.SimpleNamespace(out_dir="generated")
 
-    def compile_():
+    def load(out_dir):
         calls.append("compile")
-        return True, "C library compiled and loaded", None
+        assert out_dir == "generated"  # what generate() reported, not the installed copy
+        return True, "C library compiled and loaded", {"numpy": object(), "c": object()}
 
     def run(**kw):
         calls.append("verify")
+        assert set(kw["modules"]) == {"numpy", "c"}
         return _fake_report(state["verify"])
 
     monkeypatch.setattr(build, "_prove", prove)
     monkeypatch.setattr(build, "_generate", generate)
-    monkeypatch.setattr(build, "_compile", compile_)
-    monkeypatch.setattr(build, "_count_kernels", lambda: 129)
+    monkeypatch.setattr(build, "_load", load)
+    monkeypatch.setattr(build, "_count_kernels", lambda module: 129)
     monkeypatch.setattr(verify_pkg, "run", run)
     return calls, state
 

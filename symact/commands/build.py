@@ -1,9 +1,10 @@
 """The main job: prove the theorems, generate the kernels, compile the C, verify.
 
 Steps, with progress on stderr: ``symact.proof.engine.run_theorems()`` (every
-theorem PROVED or NUMERIC), ``symact.generate.generate()`` (generated/ written
-or up to date), ``symact.cbuild.load()`` (the C compiles and loads), then
-``symact.verify.run()`` on both backends and dtypes.  A closing summary gives
+theorem PROVED or NUMERIC), ``symact.generate.generate()`` (./generated/ written
+or up to date), then the NumPy module and the C library (``symact.cbuild.load``)
+loaded from that directory — what was just generated, not the installed copies —
+and ``symact.verify.run()`` on both backends and dtypes.  A closing summary gives
 theorems proved, kernels generated, the worst ULP per backend/dtype and the
 time.  Exit 0 only when every step holds, 1 otherwise.
 """
@@ -51,22 +52,21 @@ def _generate():
     from ..generate import generate
     rep = generate()
     written = getattr(rep, "written", None)
-    line = "generated/ up to date" if not written else f"wrote {len(written)} file(s)"
+    line = f"{rep.out_dir}/ up to date" if not written else f"wrote {len(written)} file(s) in {rep.out_dir}/"
     return True, line, rep
 
 
-def _count_kernels():
-    import importlib
-    mod = importlib.import_module("symact_numpy")
-    importlib.reload(mod)  # generate() may have just rewritten it
-    return sum(1 for n in dir(mod) if not n.startswith("_") and callable(getattr(mod, n))
-               and getattr(getattr(mod, n), "__module__", None) == mod.__name__)
+def _load(out_dir):
+    """Compile and load what generate() just wrote (not the installed copies)."""
+    from .. import cbuild
+    from ..verify.backends import load_numpy_from
+    modules = {"numpy": load_numpy_from(out_dir), "c": cbuild.load(out_dir)}
+    return True, f"C library compiled and loaded from {out_dir}/", modules
 
 
-def _compile():
-    from ..cbuild import load
-    lib = load()
-    return True, "C library compiled and loaded", lib
+def _count_kernels(module) -> int:
+    return sum(1 for n in dir(module) if not n.startswith("_") and callable(getattr(module, n))
+               and getattr(getattr(module, n), "__module__", None) == module.__name__)
 
 
 def run(args) -> int:
@@ -74,21 +74,26 @@ def run(args) -> int:
     t0 = time.perf_counter()
     lines, all_ok = [], True
 
-    for name, fn in (("prove", _prove), ("generate", _generate), ("compile", _compile)):
-        ok, line, _ = _step(name, say, fn)
+    ok, line, _ = _step("prove", say, _prove)
+    all_ok &= ok
+    lines.append(line)
+    ok, line, generated = _step("generate", say, _generate)
+    all_ok &= ok
+    lines.append(line)
+    modules = None
+    if generated is not None:
+        ok, line, modules = _step("compile", say, lambda: _load(generated.out_dir))
         all_ok &= ok
         lines.append(line)
-    try:
-        lines.append(f"kernels generated: {_count_kernels()} NumPy functions (each also in C, f32 and f64)")
-    except Exception as err:
-        all_ok = False
-        lines.append(f"kernels generated: cannot import symact_numpy ({err})")
+    if modules is not None:
+        lines.append(f"kernels generated: {_count_kernels(modules['numpy'])} NumPy functions "
+                     "(each also in C, f32 and f64)")
 
     def _verify():
+        if modules is None:
+            return False, "nothing to verify (generate or compile failed)", None
         from .. import verify
-        from ..verify import backends
-        backends._LOADED.clear()  # measure what generate() just wrote
-        rep = verify.run(progress=say)
+        rep = verify.run(progress=say, modules=modules)
         return rep.ok, ("all kernels within budget" if rep.ok else f"{len(rep.failing)} kernel(s) over budget"), rep
 
     ok, line, rep = _step("verify", say, _verify)

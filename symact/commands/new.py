@@ -17,7 +17,6 @@ Progress goes to stderr; properties and the ULP table to stdout.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shlex
 import shutil
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from ._common import add_param_option, fail_usage, parse_params
 from ..model import ParameterError
+from ..verify.backends import load_numpy_from
 
 
 def add_arguments(parser) -> None:
@@ -60,15 +60,6 @@ def _show_properties(props: dict) -> None:
         print(f"  (none decided: {status['all']}: {detail.get('all', '')})")
 
 
-def load_numpy(out_dir: Path, name: str):
-    """The generated NumPy module in ``out_dir``, imported under its own module name."""
-    path = out_dir / "symact_numpy.py"
-    spec = importlib.util.spec_from_file_location(f"symact_numpy_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _compiler_found() -> bool:
     cc = shlex.split(os.environ.get("CC", "cc"))
     return bool(cc) and shutil.which(cc[0]) is not None
@@ -90,8 +81,9 @@ def run(args) -> int:
     out_dir = Path(args.out) if args.out else Path(f"generated_{entry.name}")
     if out_dir.exists() and not out_dir.is_dir():
         return fail_usage(f"--out {out_dir}: exists and is not a directory")
+    from ..generate import DEFAULT_OUT
     from ..resources import generated_dir
-    if out_dir.resolve() == generated_dir().resolve():
+    if out_dir.resolve() in (generated_dir().resolve(), DEFAULT_OUT.resolve()):
         return fail_usage(f"--out {out_dir}: that is the catalogue's generated/ directory; "
                           "choose another")
     values = entry.defaults
@@ -129,7 +121,7 @@ def run(args) -> int:
     notes = []
     try:
         if "numpy" in backends:
-            modules["numpy"] = load_numpy(out_dir, entry.name)
+            modules["numpy"] = load_numpy_from(out_dir, f"symact_numpy_{entry.name}")
         if "c" in backends:
             if _compiler_found():
                 from .. import cbuild

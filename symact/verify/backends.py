@@ -42,6 +42,19 @@ def load(name: str):
     return mod
 
 
+def load_numpy_from(directory, module_name: str = "symact_numpy_generated"):
+    """The generated NumPy module in ``directory/symact_numpy.py``, imported under
+    ``module_name`` rather than as the installed ``symact_numpy``, so that what was
+    just generated is what gets measured."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(module_name, Path(directory) / "symact_numpy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def call(module, function: str, *args, **kwargs):
     """``(output ndarray or None, warning messages, error message or None)``."""
     fn = getattr(module, function, None)
