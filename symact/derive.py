@@ -34,7 +34,9 @@ def grad(act: ScalarActivation, values: Mapping[str, object] | None = None,
         point = sp.sympify(point).subs(subs)
         value = sp.sympify(value).subs(subs)
         at = d.subs(X, point)
-        if at.has(sp.Symbol) or sp.simplify(at - value) != 0:
+        # Only where the derived value differs (or cannot be shown equal) is the
+        # convention spelled out: a redundant Eq branch would cost every kernel a mask.
+        if sp.simplify(at - value) != 0:
             d = sp.Piecewise((value, sp.Eq(X, point)), (d, True))
     return d
 
