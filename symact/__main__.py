@@ -1,5 +1,5 @@
 """``python -m symact``."""
 
-from .cli import console
+from symact.cli import console
 
 console()

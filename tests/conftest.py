@@ -1,15 +1,59 @@
-"""Shared fixtures and Hypothesis settings for the symact test suite."""
+"""Shared fixtures and the Hypothesis profiles of the symact test suite.
+
+Fixtures: ``repo`` (the checkout), ``entries`` (the built-in catalogue),
+``specs`` (the kernel descriptions of the catalogue) and ``c_compiler`` (the C
+compiler's command, skipping the test cleanly where none is installed; CI has
+one).  Hypothesis: the profile named by ``$HYPOTHESIS_PROFILE`` ("dev" by
+default, "ci" in CI with more examples); no deadlines, since the kernels run
+on a shared, noisy machine.
+"""
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 #: The checkout the tests run in (generated/, templates/ and the README live here).
 REPO = Path(__file__).resolve().parents[1]
+
+settings.register_profile("dev", max_examples=50, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=200, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def entries():
+    from symact.define.catalogue import ENTRIES
+    return ENTRIES
+
+
+@pytest.fixture(scope="session")
+def specs(entries):
+    from symact.derive.kernels import kernel_specs
+    return kernel_specs(entries)
+
+
+def compiler_command(name: str | None = None) -> list[str] | None:
+    """``$CC`` (or ``name``) split into a command, or None when it is not installed."""
+    cc = shlex.split(name or os.environ.get("CC", "cc"))
+    return cc if cc and shutil.which(cc[0]) else None
+
+
+@pytest.fixture(scope="session")
+def c_compiler() -> list[str]:
+    cc = compiler_command()
+    if cc is None:
+        pytest.skip("no C compiler ($CC or cc)")
+    return cc

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import symact_numpy as S
-from symact import catalogue
-from symact.resources import generated_dir
+from symact.define import catalogue
+from symact.emit.resources import generated_dir
 
 GEN = generated_dir()
 CC = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
@@ -118,7 +118,7 @@ def C(tmp_path_factory):
     if CC is None:
         pytest.skip("no C compiler")
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
-    from symact import cbuild
+    from symact.emit.c import loader as cbuild
     return cbuild.load()
 
 
@@ -155,7 +155,7 @@ def test_cbuild_caches_and_builds_concurrently(tmp_path):
     if CC is None:
         pytest.skip("no C compiler")
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))
-    code = "import symact.cbuild as c; print(c.build())"
+    code = "import symact.emit.c.loader as c; print(c.build())"
     procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
              for _ in range(2)]
     outs = [p.communicate()[0].strip() for p in procs]

@@ -9,8 +9,9 @@ import mpmath as mp
 import pytest
 import sympy as sp
 
-from symact import catalogue, derive
-from symact.model import ParameterError, X, vector_symbols
+from symact.define import catalogue
+from symact import derive
+from symact.define.model import ParameterError, X, vector_symbols
 
 SCALARS = [e for e in catalogue.ENTRIES if not e.vector]
 VECTORS = [e for e in catalogue.ENTRIES if e.vector]

@@ -31,7 +31,7 @@ DTYPES = (np.float32, np.float64)
 
 @pytest.fixture(scope="module")
 def C():
-    from symact import cbuild
+    from symact.emit.c import loader as cbuild
     return cbuild.load()
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from symact import catalogue
+from symact.define import catalogue
 from symact.cli import main
 
 

@@ -31,7 +31,7 @@ def test_fresh_venv_install_works_outside_the_checkout(tmp_path):
     listed = subprocess.run([str(env_dir / "bin" / "symact"), "list", "--json"], cwd=outside,
                             capture_output=True, text=True, check=True)
     assert "softmax" in {row["name"] for row in json.loads(listed.stdout)}
-    probe = ("import symact, symact_numpy, symact.resources as r; "
+    probe = ("import symact, symact_numpy, symact.emit.resources as r; "
              "print(symact_numpy.__file__); print(symact.__file__); print(r.templates_dir())")
     where = subprocess.run([str(py), "-c", probe], cwd=outside, capture_output=True, text=True, check=True)
     for line in where.stdout.split():

@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 
 import symact_numpy as S
-from symact import catalogue
-from symact.generate import VECTOR_API
-from symact.stabilise.forms import kernel_name
+from symact.define import catalogue
+from symact.derive.kernels import kernel_specs
 
-SCALAR = [kernel_name(e.name, w) for e in catalogue.ENTRIES if not e.vector
-          for w in ["f", "x"] + [p.name for p in e.params]]
+SPECS = kernel_specs(catalogue.ENTRIES)
+SCALAR = [k.name for k in SPECS if not k.vector]
+VECTOR_API = [k.name for k in SPECS if k.vector]
 
 SPECIAL64 = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 5e-324, -5e-324, 2.2250738585072014e-308,
                       1e-300, -1e-300, 36.8, -36.8, 709.8, -709.8, 745.2, -745.2, 800.0, -800.0,

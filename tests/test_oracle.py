@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symact import catalogue, derive
-from symact.model import vector_symbols
+from symact.define import catalogue
+from symact import derive
+from symact.define.model import vector_symbols
 from symact.verify import oracle, vector_oracle
 from symact.verify.measure import interior_roots
 from symact.verify.metric import FORMATS, round_exact

@@ -3,8 +3,8 @@
 import pytest
 import sympy as sp
 
-from symact.model import X
-from symact.parse import MAX_LENGTH, ParseError, parse_condition, parse_expression
+from symact.define.model import X
+from symact.define.parse import MAX_LENGTH, ParseError, parse_condition, parse_expression
 
 
 def test_basic_grammar():

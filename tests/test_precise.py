@@ -1,7 +1,7 @@
 """The precise GELU primitives: accuracy in ULPs, special values, the rules that reach them.
 
-The implementations are the templates ``numpy/precise.py.j2`` (rendered and run
-on their own) and ``c/precise.c.j2`` (rendered and compiled with a small array
+The implementations are the runtime sources: the NumPy runtime's ``precise.py``
+(imported) and the C runtime's ``precise.h`` (compiled with a small array
 driver), so these tests do not depend on ``generated/`` being current.
 
 Expected values come from an mpmath oracle written here from the textbook
@@ -28,10 +28,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symact import catalogue, derive
-from symact import primitives_precise as PP
-from symact.model import X
-from symact.render import environment
+from symact.define import catalogue
+from symact import derive
+from symact.stabilise import precise as PP
+from symact.define.model import X
 from symact.stabilise import Stabiliser, prove_rewrite
 from symact.stabilise.rules_precise import PRECISE_RULES
 
@@ -165,26 +165,21 @@ def oracle(kernel: str, dtype_name: str):
 
 @functools.lru_cache(maxsize=None)
 def numpy_impl():
-    """templates/numpy/precise.py.j2 rendered and run with numpy and math only."""
-    src = environment().get_template("numpy/precise.py.j2").render()
-    ns: dict = {}
-    exec(compile("import math\nimport numpy\n" + src, "precise.py", "exec"), ns)  # noqa: S102
-    return ns
+    """The NumPy runtime's precise module (symact/emit/numpy/runtime/precise.py)."""
+    from symact.emit.numpy.runtime import precise
+    return vars(precise)
 
 
-_DRIVER = """#include <float.h>
-#include <math.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-{src}
+_DRIVER = """{src}
 {loops}"""
 
 
 @functools.lru_cache(maxsize=None)
 def c_impl(tmp_dir: str):
-    """templates/c/precise.c.j2 rendered, compiled with array loops, loaded with ctypes."""
-    src = environment().get_template("c/precise.c.j2").render()
+    """The C runtime's precise.h with what it needs, compiled with array loops, loaded
+    with ctypes."""
+    from symact.emit.c import BACKEND
+    src = BACKEND.standalone(["doubleword.h", "precise.h"])
     loops = ""
     for k in KERNELS:
         for t, tag in (("double", "f64"), ("float", "f32")):
@@ -375,21 +370,19 @@ def test_float32_textbook_gelu_fails_at_minus_5_5():
 
 # --- data consistency --------------------------------------------------------------------------------
 
-def _numbers(text: str) -> list[float]:
-    return [float(t) for t in re.findall(r"-?\d+\.\d+(?:e[-+]?\d+)?", text)]
-
-
-def test_both_templates_carry_the_same_constants():
-    env = environment()
-    py = env.loader.get_source(env, "numpy/precise.py.j2")[0]
-    c = env.loader.get_source(env, "c/precise.c.j2")[0]
-    py_consts = _numbers(py.split("_PR_SPLIT")[0])
-    c_sets = c.split("typedef struct")[0]
-    c_consts = _numbers(c_sets[c_sets.index("{%- set"):])
-    assert len(py_consts) > 100
-    every_c = {abs(v) for v in _numbers(c)}
-    for v in py_consts:
-        assert v in c_consts or abs(v) in every_c, v
+def test_no_runtime_source_pastes_a_constant():
+    """Coefficients and tables come from the data file: no runtime source holds a float
+    literal of more than 8 significant digits (a pasted constant)."""
+    from symact.emit.c import RUNTIME as C_RUNTIME
+    from symact.emit.numpy import RUNTIME as NP_RUNTIME
+    sources = sorted(NP_RUNTIME.glob("*.py")) + sorted(C_RUNTIME.glob("*.h"))
+    assert len(sources) >= 8
+    long_literal = re.compile(r"(?<![\w.])\d*\.?\d+(?:e[-+]?\d+)?")
+    for path in sources:
+        code = re.sub(r"/\*.*?\*/|#[^\n]*|\"\"\".*?\"\"\"", "", path.read_text(), flags=re.S)
+        for lit in long_literal.findall(code):
+            digits = re.sub(r"e.*", "", lit).replace(".", "").lstrip("0")
+            assert len(digits) <= 8, f"{path.name}: {lit}"
 
 
 def test_constants_against_mpmath():
@@ -399,22 +392,23 @@ def test_constants_against_mpmath():
         k1 = 2 * mp.sqrt(2 / mp.pi)
         c = mp.mpf(44715) / 10 ** 6
         checks = {
-            "_PR_LNS": mp.log(mp.sqrt(2 * mp.pi)),
-            "_PR_K1": k1,
-            "_PR_K3": k1 * c,
-            "_PR_K3X3": 3 * k1 * c,
-            "_PR_GELU_ROOT": mp.findroot(lambda t: _gelu_grad(t), -0.75),
-            "_PR_TANH_ROOT": mp.findroot(lambda t: _gelu_tanh_grad(t), -0.75),
+            "_LN_SQRT_2PI": mp.log(mp.sqrt(2 * mp.pi)),
+            "_GELU_K1": k1,
+            "_GELU_K3": k1 * c,
+            "_GELU_K3X3": 3 * k1 * c,
+            "_GELU_ROOT": mp.findroot(lambda t: _gelu_grad(t), -0.75),
+            "_GELU_TANH_ROOT": mp.findroot(lambda t: _gelu_tanh_grad(t), -0.75),
         }
         for name, value in checks.items():
             hi, lo = ns[name]
             assert abs(mp.mpf(hi) + mp.mpf(lo) - value) < abs(value) * mp.mpf(10) ** -31, name
         # the low part is itself rounded: 2^-53 of 1.9e-10
-        ln2 = mp.mpf(ns["_PR_LN2_HI"]) + mp.mpf(ns["_PR_LN2_LO"])
+        ln2_hi, ln2_lo = ns["_LN2_SPLIT"]
+        ln2 = mp.mpf(ln2_hi) + mp.mpf(ln2_lo)
         assert abs(ln2 - mp.log(2)) < 2 * mp.mpf(10) ** -26
         # k*LN2_HI must be exact for the |k| <= 2^11 the kernels use: 32 significant bits
-        assert mp.mpf(ns["_PR_LN2_HI"]) * 2 ** 32 % 1 == 0
-        assert abs(checks["_PR_GELU_ROOT"] - mp.mpf(GELU_ROOT_TEXT)) < mp.mpf(10) ** -45
+        assert mp.mpf(ln2_hi) * 2 ** 32 % 1 == 0
+        assert abs(checks["_GELU_ROOT"] - mp.mpf(GELU_ROOT_TEXT)) < mp.mpf(10) ** -45
 
 
 # --- primitives and rules -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from sympy import Abs, Heaviside, Max, Min, Piecewise, erf, erfc, exp, log, sqrt
 
 from symact.proof.equal import prove_equal
 from symact.proof.result import Status
-from symact.roots import real_roots
+from symact.proof.roots import real_roots
 
 x, u, b, a, beta = (sp.Symbol(n, real=True) for n in ("x", "u", "b", "a", "beta"))
 

@@ -7,7 +7,7 @@ derivative written out by hand (not by the code under test), at 40 digits.
 import mpmath
 import pytest
 
-from symact.catalogue import ENTRIES, get
+from symact.define.catalogue import ENTRIES, get
 from symact.proof.properties import properties
 
 INF, NINF = "inf", "-inf"

@@ -4,7 +4,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from symact.roots import real_roots
+from symact.proof.roots import real_roots
 
 x = sp.Symbol("x", real=True)
 

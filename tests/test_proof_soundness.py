@@ -5,9 +5,9 @@ import pytest
 import sympy as sp
 from sympy import Abs, Eq, Limit, Max, Min, erf, exp, log, oo, sqrt, tanh
 
-from symact.catalogue import SELU_LAMBDA_EXACT, get
-from symact.model import X as x
-from symact.model import vector_symbols
+from symact.define.catalogue import SELU_LAMBDA_EXACT, get
+from symact.define.model import X as x
+from symact.define.model import vector_symbols
 from symact.proof import strategies
 from symact.proof.equal import prove_equal
 from symact.proof.inequality import prove_nonneg

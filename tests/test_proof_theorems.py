@@ -37,7 +37,7 @@ def test_issue_list_present():
 
 
 def test_every_theorem_has_source_and_known_activations():
-    from symact.catalogue import names
+    from symact.define.catalogue import names
     known = set(names())
     for t in THEOREMS:
         assert t.source and t.strategy in strategies.STRATEGIES

@@ -6,10 +6,10 @@ shifts x_i - max(x) at 200 bits, then the sums and the VJP numerators
 g_i S - sum_j e_j g_j and g_i S - e_i sum_j g_j at 4000 bits, where the
 products of those 200-bit exponentials with the 53-bit g are exact, so the
 cancellation of y_k (g_k - sum g y) to 1e-300 is resolved; then rounded. Both backends (NumPy and C) and both dtypes are checked; the C tests
-skip only when no C compiler exists. Until ``symact generate`` has produced
-the vector kernels, the templates are rendered standalone into a temporary
-directory (the NumPy part with a minimal ``_asfloat``, the C part compiled with
-``cc -O2 -std=c99``), so the templates are what is tested either way.
+skip only when no C compiler exists. The kernels under test are the generated
+ones when ``generated/`` has them, else the runtime sources themselves (the
+NumPy runtime's ``vector.py`` imported, the C runtime's vector files compiled
+with ``cc -O2 -std=c99``), so the runtime is what is tested either way.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-TEMPLATES = REPO / "templates"
 CC = shutil.which("cc") or shutil.which("gcc")
 KERNELS = ("logsumexp", "softmax", "log_softmax", "logsumexp_grad", "softmax_vjp",
            "log_softmax_vjp")
@@ -102,26 +101,6 @@ def max_ulps(values, exact, dtype):
 # --------------------------------------------------------------------------
 # Backends
 # --------------------------------------------------------------------------
-def _env():
-    jinja2 = pytest.importorskip("jinja2")
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                              undefined=jinja2.StrictUndefined, trim_blocks=True,
-                              lstrip_blocks=True, keep_trailing_newline=True)
-
-
-_ASFLOAT = '''import numpy as np
-
-
-def _asfloat(x):
-    a = np.asarray(x)
-    if a.dtype == np.float32 or a.dtype == np.float64:
-        return a
-    return a.astype(np.float64)
-
-
-'''
-
-
 def _generated_numpy():
     """The generated module when it already has the vector kernels, else None."""
     try:
@@ -138,29 +117,16 @@ def _standalone_dir() -> Path:
 
 
 def _standalone_numpy():
-    path = _standalone_dir() / "vector_standalone.py"
-    path.write_text(_ASFLOAT + _env().get_template("numpy/vector.py.j2").render())
-    spec = importlib.util.spec_from_file_location("vector_standalone", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-C_PRELUDE = """#include <math.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <float.h>
-#include <string.h>
-#define SYMACT_EINVAL 22
-"""
+    """The NumPy runtime's vector module itself (symact/emit/numpy/runtime/vector.py)."""
+    from symact.emit.numpy.runtime import vector
+    return vector
 
 
 def standalone_c_source(directory: Path) -> Path:
-    """vector.h.j2 + vector.c.j2 rendered into one C file under ``directory``."""
-    env = _env()
+    """The C runtime's vector files (with what they need) as one C file under ``directory``."""
+    from symact.emit.c import BACKEND
     src = directory / "vector_standalone.c"
-    src.write_text(C_PRELUDE + env.get_template("c/vector.h.j2").render()
-                   + env.get_template("c/vector.c.j2").render())
+    src.write_text(BACKEND.standalone(["doubleword.h", "vector_core.h", "vector.h"]))
     return src
 
 
@@ -215,14 +181,14 @@ def _standalone_c() -> _CVector:
 
 
 def _generated_c():
-    """symact.cbuild.load() when the generated C already has the vector kernels."""
+    """symact.emit.c.loader.load() when the generated C already has the vector kernels."""
     try:
-        from symact import cbuild
-        from symact.resources import generated_dir
+        from symact.emit.c import loader as cbuild
+        from symact.emit.resources import generated_dir
     except ImportError:
         return None
-    c_file = generated_dir() / "symact.c"
-    if not c_file.is_file() or "symact_softmax_vjp_f64" not in c_file.read_text():
+    header = generated_dir() / "symact.h"
+    if not header.is_file() or "symact_softmax_vjp_f64" not in header.read_text():
         return None
     mod = cbuild.load()
     return mod if all(hasattr(mod, k) for k in KERNELS) else None

@@ -6,6 +6,6 @@
 - :mod:`symact.proof.properties`: range, continuity, monotonicity of an activation.
 """
 
-from .result import Result, Status
+from symact.proof.result import Result, Status
 
 __all__ = ["Result", "Status"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .equal import prepare, relational_atoms
+from symact.proof.equal import prepare, relational_atoms
 
 
 class BranchError(ValueError):

@@ -6,8 +6,8 @@ named activations (``symact prove elu``).  Unknown names raise KeyError.
 
 from __future__ import annotations
 
-from . import strategies
-from .theorems import THEOREMS
+from symact.proof import strategies
+from symact.proof.theorems import THEOREMS
 
 
 def select(names=None) -> list:

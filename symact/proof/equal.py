@@ -29,9 +29,9 @@ import time
 
 import sympy as sp
 
-from ..primitives import expand as expand_primitives
-from .numeric import find_counterexample
-from .result import Result, Status
+from symact.stabilise.primitives import expand as expand_primitives
+from symact.proof.numeric import find_counterexample
+from symact.proof.result import Result, Status
 
 _MAX_ATOMS = 9
 
@@ -453,7 +453,7 @@ def _prove_by_cases(diff, where):
                     not sp.sympify(e[1]).free_symbols for e in chain if len(e) == 2) and \
                     {e[0] for e in chain if len(e) == 2} >= (diff.free_symbols | where.free_symbols):
                 # a region that is a single point: its value decides
-                from .numeric import certify
+                from symact.proof.numeric import certify
                 value = certify(d, {})
                 if value is not None:
                     point = {str(e[0]): str(e[1]) for e in chain if len(e) == 2}

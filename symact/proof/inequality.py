@@ -21,9 +21,9 @@ import time
 
 import sympy as sp
 
-from .equal import RegionError, _realify, apply_chain, prepare, regions
-from .numeric import certify
-from .result import Result, Status
+from symact.proof.equal import RegionError, _realify, apply_chain, prepare, regions
+from symact.proof.numeric import certify
+from symact.proof.result import Result, Status
 
 
 def _forms(h):
@@ -109,7 +109,7 @@ def _split_difference(h, strict):
         return True
     if not q.is_positive:
         return False
-    from .equal import _split_logs
+    from symact.proof.equal import _split_logs
     d = sp.expand(_split_logs(sp.log(p)) - _split_logs(sp.log(q)))
     return bool(d.is_positive if strict else d.is_nonnegative)
 
@@ -162,7 +162,7 @@ def nonneg(h, strict: bool, lengths: dict, depth: int = 2):
 def _counterexample(g, where, strict):
     """A certified point where g < 0 (g <= 0 for strict), from the candidate points:
     screened at 60 digits with mpmath, then certified (:func:`certify`)."""
-    from .numeric import _points, _screen
+    from symact.proof.numeric import _points, _screen
     symbols = sorted(g.free_symbols | where.free_symbols, key=str)
     try:
         fn = sp.lambdify(symbols, g, modules="mpmath")

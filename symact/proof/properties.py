@@ -17,7 +17,7 @@ How each is decided, on the branches of :mod:`symact.proof.branches`:
   monotonic";
 - range: per piece, limits at the ends (Gruntz on Piecewise-free formulas) or
   values at breakpoints, plus values at interior critical points — roots of f'
-  located by :func:`symact.roots.real_roots` (certified by a sign change) in a
+  located by :func:`symact.proof.roots.real_roots` (certified by a sign change) in a
   window.  Without interior critical points every piece is monotone (proved) and
   the range is PROVED; with them it is NUMERIC: the critical point is certified
   to ``digits`` digits and its value evaluated at that precision, while its
@@ -30,12 +30,12 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from ..model import X
-from ..roots import real_roots
-from .branches import BranchError, Piece, branches
-from .equal import prove_equal
-from .inequality import prove_nonneg
-from .result import Status
+from symact.define.model import X
+from symact.proof.roots import real_roots
+from symact.proof.branches import BranchError, Piece, branches
+from symact.proof.equal import prove_equal
+from symact.proof.inequality import prove_nonneg
+from symact.proof.result import Status
 
 WINDOW = 60
 MAX_ORDER = 4
@@ -73,7 +73,7 @@ def _analytic(formula, piece, x=X) -> bool:
         # a bounded interval lies in either half-line: analytic on one of them suffices
         return (_analytic(formula, Piece(piece.lo, sp.oo, formula), x)
                 or _analytic(formula, Piece(sp.S.NegativeInfinity, piece.hi, formula), x))
-    from .inequality import decide
+    from symact.proof.inequality import decide
     for e in sub.atoms(sp.log):
         if not decide(e.args[0], True):
             return False
@@ -338,7 +338,7 @@ def vector_properties(entry) -> dict:
     alike by symmetry), proved for each concrete n in :data:`VECTOR_N`: range (bounds
     from limits along rays, proved strict), continuity ("inf": analytic), and
     monotonicity in the inputs (signs of the partial derivatives)."""
-    from ..model import vector_symbols
+    from symact.define.model import vector_symbols
     found = []
     for n in VECTOR_N:
         xs = vector_symbols(n)

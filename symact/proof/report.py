@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from . import strategies
-from .properties import properties
-from .theorems import about
+from symact.proof import strategies
+from symact.proof.properties import properties
+from symact.proof.theorems import about
 
 _SHOW_MAX_N = 3
 _CONCRETE_N = re.compile(r"_n(\d+)$")

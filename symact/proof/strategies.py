@@ -12,11 +12,11 @@ import time
 
 import sympy as sp
 
-from ..model import K, N, vector_symbols
-from .branches import BranchError, branches, piece_at_infinity
-from .equal import RegionError, apply_chain, prepare, prove_equal, regions
-from .inequality import nonneg, prove_nonneg
-from .result import Result, Status
+from symact.define.model import K, N, vector_symbols
+from symact.proof.branches import BranchError, branches, piece_at_infinity
+from symact.proof.equal import RegionError, apply_chain, prepare, prove_equal, regions
+from symact.proof.inequality import nonneg, prove_nonneg
+from symact.proof.result import Result, Status
 
 
 def _combine(results, strategy, detail=""):
@@ -281,7 +281,7 @@ def selu_fixed_point(th) -> Result:
     with the constants as positive symbols, then the exact closed forms
     (``options["constants"]``) substituted and :func:`prove_equal` on the result.
     The catalogue's 50-digit floats are checked against the exact constants."""
-    from .. import catalogue
+    from symact.define import catalogue
     constants = dict(th.option("constants"))
     results = []
     for eq in sp.And.make_args(th.statement):

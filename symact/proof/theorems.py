@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy import Derivative, Eq, Heaviside, Limit, Max, Min, exp, log, oo, sqrt, tanh
 
-from .. import catalogue
-from ..catalogue import SELU_ALPHA_EXACT, SELU_LAMBDA_EXACT
-from ..model import XV, I, J, K, N, X, vector_symbols
+from symact.define import catalogue
+from symact.define.catalogue import SELU_ALPHA_EXACT, SELU_LAMBDA_EXACT
+from symact.define.model import XV, I, J, K, N, X, vector_symbols
 
 x = X
 S = sp.Symbol

@@ -23,13 +23,13 @@ from typing import Callable, Iterable
 
 import sympy as sp
 
-from ..model import X
-from ..primitives import expand
-from .rule import Application, Rule
-from .rules import STAGES
+from symact.define.model import X
+from symact.stabilise.primitives import expand
+from symact.stabilise.rule import Application, Rule
+from symact.stabilise.rules import STAGES
 
 try:  # the precise engineer's rules for the GELU families
-    from .rules_precise import PRECISE_RULES
+    from symact.stabilise.rules_precise import PRECISE_RULES
 except ImportError:  # pragma: no cover - only while that module is being written
     PRECISE_RULES = []
 
@@ -55,7 +55,7 @@ def prove_rewrite(old: sp.Expr, new: sp.Expr, where=sp.true):
     key = (old, new, where)
     hit = _PROOFS.get(key)
     if hit is None:
-        from ..proof.equal import prove_equal
+        from symact.proof.equal import prove_equal
         hit = prove_equal(expand(old), expand(new), where=where)
         _PROOFS[key] = hit
     return hit

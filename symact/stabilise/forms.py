@@ -3,9 +3,8 @@
 ``kernels(entry) -> list[Kernel]``: for a scalar activation, the definition and
 each derivative from :mod:`symact.derive` (parameters kept symbolic: generated
 kernels take them as arguments), stabilised by :func:`symact.stabilise.stabilise`
-under the parameter constraints, or taken from :mod:`symact.overrides` (proved
-equal too).  Public kernel names follow DESIGN.md: ``NAME``, ``NAME_grad``,
-``NAME_grad_<param>``.
+under the parameter constraints, or taken from :mod:`symact.stabilise.overrides`
+(proved equal too).  Kernel names are :func:`symact.derive.kernels.kernel_name`'s.
 """
 
 from __future__ import annotations
@@ -14,9 +13,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .. import catalogue, derive, overrides
-from ..model import X, ScalarActivation
-from . import Stabiliser, prove_rewrite
+from symact import derive
+from symact.define.model import X, ScalarActivation
+from symact.derive.kernels import kernel_name
+from symact.stabilise import Stabiliser, overrides, prove_rewrite
 
 
 class UnprovedOverride(RuntimeError):
@@ -34,30 +34,18 @@ class Kernel:
     applied: tuple = field(default=(), compare=False)
 
 
-def kernel_name(activation: str, wrt: str) -> str:
-    if wrt == "f":
-        return activation
-    if wrt == "x":
-        return f"{activation}_grad"
-    return f"{activation}_grad_{wrt}"
-
-
 def stable_kernel(entry: ScalarActivation, wrt: str, definition: sp.Expr) -> Kernel:
     where = sp.And(*entry.constraints)
     hand = overrides.get(entry.name, wrt)
     if isinstance(hand, overrides.Instance):
-        base_entry = catalogue.get(hand.name)
-        base_def = base_entry.expr if hand.wrt == "f" else \
-            derive.derivatives(base_entry, symbolic=True)[hand.wrt]
-        base = stable_kernel(base_entry, hand.wrt, base_def)
-        lemma = base_def.xreplace({X: hand.u})
-        result = prove_rewrite(definition, lemma, where)
-        if str(result.status) != "PROVED":
-            raise UnprovedOverride(
-                f"override for {entry.name} d/d{wrt}: the derivative is not proved equal to "
-                f"{hand.name} d/d{hand.wrt} at {hand.u}: {result.status} ({result.detail})")
+        base = prove_rewrite(hand.definition, hand.base)
+        lemma = prove_rewrite(definition, hand.definition.xreplace({X: hand.u}), where)
+        for what, result in (("the base form", base), ("the instance", lemma)):
+            if str(result.status) != "PROVED":
+                raise UnprovedOverride(f"override for {entry.name} d/d{wrt}: {what} is not proved: "
+                                       f"{result.status} ({result.detail})")
         return Kernel(kernel_name(entry.name, wrt), entry.name, wrt, definition,
-                      base.stable.xreplace({X: hand.u}), "override")
+                      hand.base.xreplace({X: hand.u}), "override")
     if hand is not None:
         result = prove_rewrite(definition, hand, where)
         if str(result.status) != "PROVED":

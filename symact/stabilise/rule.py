@@ -7,7 +7,7 @@ whether they are *right*: the stabiliser proves every application,
     prove_equal(expand(old), expand(new), where=<branch condition & parameter constraints>)
 
 (``symact.proof.equal.prove_equal``, primitives expanded to their definitions by
-``symact.primitives.expand``), and drops an application that is not PROVED.
+``symact.stabilise.primitives.expand``), and drops an application that is not PROVED.
 So a rule may be written optimistically (e.g. ``sqrt(u**2) -> u``): where it is
 wrong, or only right on some branch, the proof fails there and the node is kept.
 

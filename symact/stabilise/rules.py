@@ -1,7 +1,7 @@
 """The basic rewrite library: numerically better forms, as data.
 
 Each :class:`~symact.stabilise.rule.Rule` below replaces one unstable shape by
-stable primitives (:mod:`symact.primitives`); the stabiliser proves every
+stable primitives (:mod:`symact.stabilise.primitives`); the stabiliser proves every
 application equal to what it replaces, so the rules themselves only need to be
 *useful*.  References: NUMERICS.md (pitfall numbers in brackets) and
 ``sympy.codegen.rewriting`` (``optims_c99``), the model for a library as data.
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .. import primitives as P
-from ..model import X
-from .rule import Rule
+from symact.stabilise import primitives as P
+from symact.define.model import X
+from symact.stabilise.rule import Rule
 
 x = X
 

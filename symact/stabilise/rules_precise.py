@@ -13,17 +13,17 @@ proves ``old == new`` with ``symact.proof.equal.prove_equal`` and drops the
 rewrite unless it is PROVED.
 
 Why the fused forms are better (NUMERICS.md pitfalls 5 and 6, and the
-subnormal rule of the accuracy bar): see :mod:`symact.primitives_precise`.
+subnormal rule of the accuracy bar): see :mod:`symact.stabilise.precise`.
 """
 
 from __future__ import annotations
 
 import sympy as sp
 
-from .. import primitives as P
-from .. import primitives_precise as PP
-from ..model import X
-from .rule import Rule
+from symact.stabilise import primitives as P
+from symact.stabilise import precise as PP
+from symact.define.model import X
+from symact.stabilise.rule import Rule
 
 x = X
 

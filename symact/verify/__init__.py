@@ -1,12 +1,12 @@
 """Verification of generated kernels against an mpmath oracle of the definitions.
 
-``run(names=None, backends=("numpy", "c"), dtypes=("float32", "float64"))``
+``run(entries, names=None, backends=<all registered>, dtypes=("float32", "float64"))``
 measures every kernel (forward, d/dx, d/dparam; vector kernels and their
-gradients/VJPs) of the named catalogue entries in ULPs of the dtype
-(:mod:`.metric`) over the grids of :mod:`.grid`, against exact values from
-:mod:`.oracle` / :mod:`.vector_oracle`, and checks the special-value contract
-(:mod:`.contract`).  The :class:`~.report.Report` says which kernels are over
-the 4-ULP budget, and where.
+gradients/VJPs) of ``entries`` (those named, when ``names`` is given) in ULPs of
+the dtype (:mod:`.metric`) over the grids of :mod:`.grid`, against exact values
+from :mod:`.oracle` / :mod:`.vector_oracle`, and checks the special-value
+contract (:mod:`.contract`).  The :class:`~.report.Report` says which kernels
+are over the 4-ULP budget, and where.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from __future__ import annotations
 import sys
 import time
 
-from . import backends as _backends
-from .kernels import all_kernels
-from . import measure as _measure
-from . import prefetch as _prefetch
-from .metric import BUDGET_ULP, FORMATS
-from .report import Report
+from symact.verify import backends as _backends
+from symact.verify import measure as _measure
+from symact.verify import prefetch as _prefetch
+from symact.verify.kernels import all_kernels
+from symact.verify.metric import BUDGET_ULP, FORMATS
+from symact.verify.report import Report
 
 __all__ = ["run", "Report", "BUDGET_ULP"]
 
@@ -28,13 +28,13 @@ def _stderr_progress(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def run(names=None, backends=("numpy", "c"), dtypes=("float32", "float64"), *,
+def run(entries, names=None, backends=_backends.BACKENDS, dtypes=("float32", "float64"), *,
         progress=_stderr_progress, use_cache: bool = True, kernels=None, modules=None) -> Report:
-    """Measure the kernels of ``names`` (all when None); ``progress(msg)`` per kernel.
+    """Measure the kernels of ``entries`` (those in ``names`` when given); ``progress(msg)``
+    per kernel.
 
-    ``kernels`` (a list of :class:`.kernels.Kernel`, e.g. from
-    :func:`.kernels.scalar_kernels` for an entry outside the catalogue) replaces
-    ``names``; ``modules`` ({backend: loaded module}) replaces loading ``backends``.
+    ``kernels`` (:class:`.kernels.Kernel` list) replaces the kernels of ``entries``;
+    ``modules`` ({backend: loaded module}) replaces loading ``backends``.
     """
     t0 = time.perf_counter()
     report = Report()
@@ -50,10 +50,8 @@ def run(names=None, backends=("numpy", "c"), dtypes=("float32", "float64"), *,
         except _backends.BackendError as err:
             report.backend_errors[b] = str(err)
             progress(f"verify: backend {b} unavailable: {err}")
-    custom = kernels is not None
-    kernels = list(kernels) if custom else all_kernels(names)
-    # the prefetch workers find kernels by catalogue name: not for custom kernels
-    if use_cache and modules and not custom:
+    kernels = list(kernels) if kernels is not None else all_kernels(entries, names)
+    if use_cache and modules:
         n_jobs = _prefetch.jobs()
         if n_jobs > 1:
             progress(f"verify: filling the oracle cache ({n_jobs} processes) ...")

@@ -1,15 +1,17 @@
-"""The implementations under test: ``numpy`` = ``import symact_numpy`` (the generated
-module), ``c`` = :func:`symact.cbuild.load` (the generated C through ctypes, same
-functions and signatures).  A test may register its own module-like object."""
+"""The implementations under test: each backend of :mod:`symact.emit.registry`, loaded
+through its ``load()`` (an object with the ``symact_numpy`` API), and the one call
+that measures a function of it (output, warnings, error)."""
 
 from __future__ import annotations
 
-import importlib
 import warnings
 
 import numpy as np
 
-BACKENDS = ("numpy", "c")
+from symact.emit import registry
+
+#: The backends verify knows, in registry order.
+BACKENDS = registry.NAMES
 
 _LOADED: dict = {}
 
@@ -23,36 +25,26 @@ def register(name: str, module) -> None:
     _LOADED[name] = module
 
 
-def load(name: str):
-    if name in _LOADED:
+def load(name: str, out_dir=None, kernels=None, library: str = "symact"):
+    """Backend ``name``'s generated code in ``out_dir`` (None: what ships with symact)."""
+    key = (name, None if out_dir is None else str(out_dir), library)
+    if out_dir is None and name in _LOADED:
         return _LOADED[name]
+    if key in _LOADED:
+        return _LOADED[key]
     try:
-        if name == "numpy":
-            mod = importlib.import_module("symact_numpy")
-        elif name == "c":
-            from .. import cbuild  # emit's module; compiles into a cache keyed by source hash
-            mod = cbuild.load()
-        else:
-            raise BackendError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
-    except BackendError:
-        raise
+        backend = registry.get(name)
+    except KeyError as err:
+        raise BackendError(str(err)) from None
+    reason = backend.unavailable()
+    if reason:
+        raise BackendError(f"backend {name}: {reason}")
+    try:
+        mod = backend.load(out_dir, kernels, library)
     except Exception as err:  # ImportError, compiler failure, ...
         raise BackendError(f"backend {name}: {type(err).__name__}: {err}") from err
-    _LOADED[name] = mod
+    _LOADED[key] = mod
     return mod
-
-
-def load_numpy_from(directory, module_name: str = "symact_numpy_generated"):
-    """The generated NumPy module in ``directory/symact_numpy.py``, imported under
-    ``module_name`` rather than as the installed ``symact_numpy``, so that what was
-    just generated is what gets measured."""
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.spec_from_file_location(module_name, Path(directory) / "symact_numpy.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def call(module, function: str, *args, **kwargs):

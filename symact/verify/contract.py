@@ -27,7 +27,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from .metric import BUDGET_ULP, Format, round_exact, ulp_errors
+from symact.verify.metric import BUDGET_ULP, Format, round_exact, ulp_errors
 
 
 def judge(computed: float, exact, f: Format) -> tuple[bool, str, float]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from .metric import Format
+from symact.verify.metric import Format
 
 #: Linear grid: LINEAR_N points on [-LINEAR_LIM, LINEAR_LIM].
 LINEAR_LIM = 40.0

@@ -1,13 +1,12 @@
 """What is measured: one :class:`Kernel` per generated function, with the exact
 expression the oracle evaluates for it.
 
-Scalar activation NAME gives ``NAME`` (the definition), ``NAME_grad`` (d/dx with
-the catalogue's kink convention, :func:`symact.derive.grad`) and
-``NAME_grad_<p>`` (d/dp, :func:`symact.derive.grad_param`), each at the
-catalogue defaults and at the extra parameter sets of :mod:`.params`.  Vector
-activations give ``logsumexp``, ``softmax``, ``log_softmax``,
-``logsumexp_grad``, ``softmax_vjp``, ``log_softmax_vjp``
-(:mod:`.vector_oracle`).
+The kernels are the activation's :func:`symact.derive.kernels.entry_kernels`:
+for a scalar activation NAME, ``NAME`` (the definition), ``NAME_grad`` (d/dx with
+the entry's kink convention, :func:`symact.derive.grad`) and ``NAME_grad_<p>``
+(d/dp, :func:`symact.derive.grad_param`), each at the defaults and at the extra
+parameter sets of :mod:`.params`; for a vector activation itself and its
+gradient or VJP (exact values from :mod:`.vector_oracle`).
 """
 
 from __future__ import annotations
@@ -16,15 +15,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .. import catalogue, derive
-from . import params as param_data
-
-#: Vector kernels, by the catalogue entry they derive from.
-VECTOR_FUNCTIONS = {
-    "logsumexp": ("logsumexp", "logsumexp_grad"),
-    "softmax": ("softmax", "softmax_vjp"),
-    "log_softmax": ("log_softmax", "log_softmax_vjp"),
-}
+from symact import derive
+from symact.derive.kernels import entry_kernels
+from symact.verify import params as param_data
 
 
 @dataclass(frozen=True)
@@ -37,15 +30,12 @@ class Kernel:
     vector: bool = False
     #: parameter sets: ({} = catalogue defaults, not passed to the kernel), then extras
     param_sets: tuple = field(default_factory=lambda: ({},))
-    #: the activation object itself when it is not in the catalogue (``symact new``)
+    #: the activation it derives from
     source: object = field(default=None, compare=False, repr=False)
-
-    def _entry(self):
-        return self.source if self.source is not None else catalogue.get(self.entry)
 
     def expr(self, values: dict) -> sp.Expr:
         """The exact SymPy expression in x for a scalar kernel at ``values``."""
-        e = self._entry()
+        e = self.source
         if self.wrt == "f":
             return e.instantiate(values)
         if self.wrt == "x":
@@ -54,34 +44,25 @@ class Kernel:
 
     def kinks(self, values: dict) -> list:
         """The kink points of the entry at ``values``, as floats."""
-        e = self._entry()
+        e = self.source
         subs = e.param_subs(values)
         return [float(sp.sympify(p).subs(subs)) for p in e.kinks]
 
 
-def kernels_for(name: str) -> list[Kernel]:
-    """The kernels generated for catalogue entry ``name``."""
-    e = catalogue.get(name)
-    if e.vector:
-        return [Kernel(fn, name, "vjp" if fn.endswith("vjp") else ("grad" if fn.endswith("grad") else "f"),
-                       vector=True) for fn in VECTOR_FUNCTIONS[name]]
-    return scalar_kernels(e, ({},) + tuple(param_data.EXTRA.get(name, ())))
+def kernels_for(entry, param_sets=None) -> list[Kernel]:
+    """The kernels generated for ``entry``, at the defaults and ``param_sets`` (by default
+    the extra sets of :mod:`.params` for a catalogue name)."""
+    if param_sets is None:
+        param_sets = ({},) + tuple(param_data.EXTRA.get(entry.name, ()))
+    return [Kernel(spec.name, entry.name, spec.wrt, vector=spec.vector,
+                   param_sets=({},) if spec.vector else tuple(param_sets), source=entry)
+            for spec in entry_kernels(entry)]
 
 
-def scalar_kernels(e, param_sets=({},), *, source=None) -> list[Kernel]:
-    """The kernels generated for scalar activation ``e``, at ``param_sets``;
-    ``source=e`` for an activation that is not in the catalogue."""
-    name = e.name
-    kw = {"param_sets": tuple(param_sets), "source": source}
-    out = [Kernel(name, name, "f", **kw), Kernel(f"{name}_grad", name, "x", **kw)]
-    out += [Kernel(f"{name}_grad_{p.name}", name, p.name, **kw) for p in e.params]
-    return out
-
-
-def all_kernels(names=None) -> list[Kernel]:
-    """Kernels for ``names`` (all catalogue entries when None), catalogue order."""
-    names = catalogue.names() if not names else list(names)
+def all_kernels(entries, names=None) -> list[Kernel]:
+    """Kernels of ``entries`` (those named in ``names`` when given), in entry order."""
     out = []
-    for n in names:
-        out += kernels_for(n)
+    for e in entries:
+        if not names or e.name in names:
+            out += kernels_for(e)
     return out

@@ -16,11 +16,16 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..model import X
-from . import backends, cache, contract, grid, oracle, vector_oracle
-from . import params as param_data
-from .kernels import Kernel
-from .metric import (BIAS_LIMIT_ULP, BIAS_MIN_POINTS, BUDGET_ULP, NONFINITE, Format, abs_errors_in_eps,
+from symact.define.model import X
+from symact.verify import backends
+from symact.verify import cache
+from symact.verify import contract
+from symact.verify import grid
+from symact.verify import oracle
+from symact.verify import vector_oracle
+from symact.verify import params as param_data
+from symact.verify.kernels import Kernel
+from symact.verify.metric import (BIAS_LIMIT_ULP, BIAS_MIN_POINTS, BUDGET_ULP, NONFINITE, Format, abs_errors_in_eps,
                      signed_ulp_errors, ulp_errors)
 
 #: Histogram bin edges in ULP (the last bin is open; non-finite counted apart).
@@ -208,13 +213,13 @@ def scalar_points(kernel: Kernel, params: dict, f: Format, roots) -> np.ndarray:
 
 
 def interior_roots(expr: sp.Expr) -> list[float]:
-    """Sign-changing roots of ``expr`` on [-40, 40] (``symact.roots.real_roots``), cached."""
+    """Sign-changing roots of ``expr`` on [-40, 40] (``symact.proof.roots.real_roots``), cached."""
     k = cache.key(oracle.ORACLE_VERSION, "roots", sp.srepr(expr))
     hit = cache.load(k)
     if hit is not None:
         return [float(v) for v in hit["roots"]]
     try:
-        from ..roots import real_roots
+        from symact.proof.roots import real_roots
         roots = [float(r) for r in real_roots(expr, X, *ROOT_INTERVAL, digits=20)]
     except Exception:  # noqa: BLE001 - e.g. a jump (heaviside) is a sign change but no root
         roots = []

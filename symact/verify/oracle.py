@@ -1,7 +1,7 @@
 """The exact values kernels are measured against: the catalogue DEFINITION in mpmath.
 
 The oracle never sees a stable form: it evaluates the textbook definition (and
-its derivatives by ``sympy.diff``, from :mod:`symact.derive`), turned into an
+its derivatives by ``sympy.diff``, from :mod:`symact.derive.derivatives`), turned into an
 mpmath callable by ``sympy.lambdify(..., modules="mpmath")``.  Piecewise
 becomes a Python conditional on the exact input, so the branch taken at a kink
 is the one the definition (and its declared kink convention) names.
@@ -35,9 +35,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..model import X
-from . import cache
-from .metric import Format, round_exact
+from symact.define.model import X
+from symact.verify import cache
+from symact.verify.metric import Format, round_exact
 
 #: Bump when the evaluation rules change: it is part of every cache key.
 ORACLE_VERSION = "oracle-3"

@@ -12,16 +12,18 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-from .kernels import all_kernels
-from .metric import FORMATS
+from symact.verify.metric import FORMATS
 
 
 def _cached(args) -> bool:
     """Whether the task's oracle table is already cached (roots and grid are cheap)."""
-    from . import cache, grid, measure, oracle, vector_oracle
-    function, params, dtype = args
+    from symact.verify import cache
+    from symact.verify import grid
+    from symact.verify import measure
+    from symact.verify import oracle
+    from symact.verify import vector_oracle
+    kernel, params, dtype = args
     f = FORMATS[dtype]
-    kernel = next(k for k in all_kernels() if k.function == function)
     if kernel.vector:
         rows = [r for r in grid.vector_rows(f) if not grid.row_is_special(r)]
         return cache.has(vector_oracle.rows_key(rows, f))
@@ -31,10 +33,13 @@ def _cached(args) -> bool:
 
 
 def _task(args):
-    from . import grid, measure, oracle, vector_oracle
-    function, params, dtype = args
+    from symact.verify import grid
+    from symact.verify import measure
+    from symact.verify import oracle
+    from symact.verify import vector_oracle
+    kernel, params, dtype = args
     f = FORMATS[dtype]
-    kernel = next(k for k in all_kernels() if k.function == function)
+    function = kernel.function
     if kernel.vector:
         rows = [r for r in grid.vector_rows(f) if not grid.row_is_special(r)]
         vector_oracle.vector_exact(function, rows, f)
@@ -62,9 +67,9 @@ def prefetch(kernels, dtypes, workers: int | None = None) -> int:
         for d in dtypes:
             if k.vector:
                 if k.function == "logsumexp":  # one oracle table serves all six vector kernels
-                    tasks.append((k.function, {}, d))
+                    tasks.append((k, {}, d))
             else:
-                tasks += [(k.function, p, d) for p in k.param_sets]
+                tasks += [(k, p, d) for p in k.param_sets]
     tasks = [t for t in tasks if not _cached(t)]
     if workers <= 1 or len(tasks) <= 1:
         return 0

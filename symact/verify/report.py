@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .measure import Measurement, fmt_ulp, where
-from .metric import BUDGET_ULP
+from symact.verify.measure import Measurement, fmt_ulp, where
+from symact.verify.metric import BUDGET_ULP
 
 REGION_COLUMNS = ("neg_tail", "core", "pos_tail", "rows")
 

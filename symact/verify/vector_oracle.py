@@ -12,7 +12,7 @@ exactly as written, at adaptive precision, which is the same function:
     log_softmax_vjp(x, g)_k = sum_j g_j (delta_jk - y_k) = g_k - y_k sum_j g_j
 
 (the Jacobians d softmax_j / d x_k = y_j (delta_jk - y_k) are those of
-:func:`symact.derive.vector_jacobian`; ``tests/test_oracle.py`` checks these
+:func:`symact.derive.derivatives.vector_jacobian`; ``tests/test_oracle.py`` checks these
 formulas against it for small n).  mpmath has no overflow or underflow, so
 exp(1e300) is an ordinary number here; entries so far below the max that their
 terms are beyond any working precision are left out (:data:`NEGLIGIBLE`).  Precision is raised per
@@ -27,9 +27,9 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from . import cache
-from .metric import Format
-from .oracle import ORACLE_VERSION, Exact, _exact_arrays, judge, start_precision, zero_precision
+from symact.verify import cache
+from symact.verify.metric import Format
+from symact.verify.oracle import ORACLE_VERSION, Exact, _exact_arrays, judge, start_precision, zero_precision
 
 FUNCTIONS = ("logsumexp", "softmax", "log_softmax", "logsumexp_grad", "softmax_vjp", "log_softmax_vjp")
 

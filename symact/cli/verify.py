@@ -1,0 +1,61 @@
+"""ULP table of the generated kernels against an mpmath oracle of the definitions.
+
+Every kernel (forward, d/dx, d/dparam; vector kernels and their gradients and
+VJPs) of the named activations (all when none are named), on each backend and
+dtype, over the whole finite range; special values against the contract.
+Exit 0 when every kernel is within the 4-ULP budget, 1 otherwise, 2 for bad
+input.  Progress goes to stderr; oracle values are cached in
+~/.cache/symact/oracle (or $SYMACT_CACHE_DIR), safe to delete.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from symact.define.catalogue import get
+from symact.cli.common import USER_ERRORS, dump_json, fail_usage
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help="catalogue names (default: all)")
+    from symact.emit.registry import NAMES
+    parser.add_argument("--backend", default=",".join(NAMES),
+                        help=f"comma-separated: {', '.join(NAMES)} (default: all)")
+    parser.add_argument("--dtype", default="float32,float64", help="comma-separated: float32, float64 (default: both)")
+    parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def split_list(text: str, allowed: tuple, what: str) -> tuple:
+    items = tuple(s.strip() for s in text.split(",") if s.strip())
+    if not items:
+        raise ValueError(f"--{what} needs at least one of {', '.join(allowed)}")
+    for s in items:
+        if s not in allowed:
+            raise ValueError(f"unknown {what} {s!r} (choose from {', '.join(allowed)})")
+    return tuple(dict.fromkeys(items))
+
+
+def run(args) -> int:
+    from symact.verify import run as verify_run
+    from symact.verify.backends import BACKENDS
+    from symact.verify.metric import FORMATS
+
+    try:
+        for name in args.names:
+            get(name)
+        backends = split_list(args.backend, BACKENDS, "backend")
+        dtypes = split_list(args.dtype, tuple(FORMATS), "dtype")
+    except USER_ERRORS as err:
+        return fail_usage(str(err))
+    except ValueError as err:
+        return fail_usage(str(err))
+    progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    from symact.define.catalogue import ENTRIES
+    report = verify_run(ENTRIES, args.names or None, backends=backends, dtypes=dtypes,
+                        progress=progress)
+    if args.json:
+        dump_json(report.as_dict())
+    else:
+        print(report.text())
+    return 0 if report.ok else 1

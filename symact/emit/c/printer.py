@@ -1,0 +1,70 @@
+"""C99 printer for ``double`` (f64) or ``float`` (f32) kernels.
+
+No ``M_PI``-style macros (``math_macros={}``): constants print as literals,
+17 significant digits for double, 9 with an ``F`` suffix for float, rounded
+once from the exact value.  f32 code calls the float functions (``expf``,
+``log1pf``, ...).  A Piecewise prints as a ``?:`` chain, which evaluates only
+the branch taken.  Primitives call ``symact__<impl>_f64`` / ``_f32``.
+"""
+
+from __future__ import annotations
+
+from sympy.printing.c import C99CodePrinter
+
+from symact.emit.printing import KernelPrinterMixin
+
+
+class CPrinter(KernelPrinterMixin, C99CodePrinter):
+    language = "C"
+
+    def __init__(self, dtype="float64", settings=None):
+        super().__init__(dict({"math_macros": {}}, **(settings or {})))
+        if dtype not in ("float64", "float32"):
+            raise ValueError(f"unknown dtype {dtype!r}")
+        self.dtype = dtype
+        self.suffix = "f" if dtype == "float32" else ""
+        self.tag = "f32" if dtype == "float32" else "f64"
+
+    def _const(self, text):
+        return text + ("F" if self.dtype == "float32" else "")
+
+    def _int(self, n):
+        return self._const(f"{n}.0")
+
+    def _inf(self, sign):
+        return "HUGE_VALF" if self.dtype == "float32" and sign > 0 else (
+            "(-HUGE_VALF)" if self.dtype == "float32" else ("HUGE_VAL" if sign > 0 else "(-HUGE_VAL)"))
+
+    def _call(self, name, args):
+        if name == "sign":
+            a = args[0]
+            return f"(({a}) > 0 ? {self._int(1)} : (({a}) < 0 ? {self._int(-1)} : ({a})))"
+        return f"{name}{self.suffix}({', '.join(args)})"
+
+    def _prim(self, impl):
+        return f"symact__{impl}_{self.tag}"
+
+    def _print_And(self, expr):
+        return "(" + " && ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Or(self, expr):
+        return "(" + " || ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Not(self, expr):
+        return f"!{self._print(expr.args[0])}"
+
+    def _print_BooleanTrue(self, expr):
+        return "1"
+
+    def _print_Piecewise(self, expr):
+        out = None
+        for e, c in reversed(expr.args):
+            if out is None:
+                if c is not True and str(c) != "True":
+                    out = f"{self._const('NAN') if False else 'NAN'}"
+                    out = f"({self._print(c)} ? ({self._print(e)}) : {out})"
+                else:
+                    out = f"({self._print(e)})"
+                continue
+            out = f"({self._print(c)} ? ({self._print(e)}) : {out})"
+        return out

@@ -1,0 +1,85 @@
+/* Double-word arithmetic in double: exact sums and products, and pairs hi + lo.
+ *
+ * A double-word number is an unevaluated sum hi + lo of two doubles with
+ * |lo| <= ulp(hi)/2 (about 106 bits).  The error-free transformations give the
+ * rounding error of one operation exactly: Knuth's two-sum, Dekker's fast
+ * two-sum, and the product's error from fma() (exact whatever the compiler's
+ * contraction setting).  The pair operations keep about 2^-104 relative
+ * accuracy (Dekker 1971; Joldes, Muller & Popescu 2017, "Tight and rigorous
+ * error bounds for basic building blocks of double-word arithmetic").  The
+ * NumPy runtime's doubleword.py is the same library. */
+#ifndef SYMACT_RUNTIME_DOUBLEWORD_H
+#define SYMACT_RUNTIME_DOUBLEWORD_H
+
+#include <math.h>
+
+typedef struct { double hi, lo; } symact__dd;
+
+static inline symact__dd symact__dd_make(double hi, double lo)
+{
+    symact__dd r;
+    r.hi = hi;
+    r.lo = lo;
+    return r;
+}
+
+/* hi = fl(a + b), hi + lo = a + b exactly (Knuth) */
+static inline symact__dd symact__two_sum(double a, double b)
+{
+    symact__dd r;
+    double bb;
+    r.hi = a + b;
+    bb = r.hi - a;
+    r.lo = (a - (r.hi - bb)) + (b - bb);
+    return r;
+}
+
+/* hi + lo = a + b exactly, for |a| >= |b| (Dekker) */
+static inline symact__dd symact__fast_two_sum(double a, double b)
+{
+    symact__dd r;
+    r.hi = a + b;
+    r.lo = b - (r.hi - a);
+    return r;
+}
+
+/* hi = fl(a*b), hi + lo = a*b exactly */
+static inline symact__dd symact__two_prod(double a, double b)
+{
+    symact__dd r;
+    r.hi = a * b;
+    r.lo = fma(a, b, -r.hi);
+    return r;
+}
+
+static inline symact__dd symact__dd_add(symact__dd a, symact__dd b)
+{
+    symact__dd s = symact__two_sum(a.hi, b.hi);
+    return symact__fast_two_sum(s.hi, s.lo + (a.lo + b.lo));
+}
+
+static inline symact__dd symact__dd_mul(symact__dd a, symact__dd b)
+{
+    symact__dd p = symact__two_prod(a.hi, b.hi);
+    return symact__fast_two_sum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
+}
+
+/* a/b from the exact remainder of the first quotient */
+static inline symact__dd symact__dd_div(symact__dd a, symact__dd b)
+{
+    double q = a.hi / b.hi;
+    symact__dd p = symact__two_prod(q, b.hi);
+    return symact__fast_two_sum(q, (((a.hi - p.hi) - p.lo) + a.lo - q * b.lo) / b.hi);
+}
+
+/* c[0] + u*(c[1] + ... + u*c[n-1]) in double */
+static inline double symact__horner(const double *c, int n, double u)
+{
+    double p = c[n - 1];
+    int i;
+    for (i = n - 2; i >= 0; --i)
+        p = p * u + c[i];
+    return p;
+}
+
+#endif /* SYMACT_RUNTIME_DOUBLEWORD_H */

@@ -1,0 +1,268 @@
+/* Precise primitives for the GELU families, one per class in
+ * symact/stabilise/precise.py:
+ *   symact__xndtr_*(u)          = u*Phi(u)                     (gelu, erf form)
+ *   symact__xndtr_grad_*(u)     = Phi(u) + u*phi(u)            (its derivative)
+ *   symact__xsigcubic_*(u)      = u*sigmoid(v), v = 2*sqrt(2/pi)*(u + 0.044715*u^3)
+ *   symact__xsigcubic_grad_*(u) = sigmoid(v) + u*v'*sigmoid(v)*sigmoid(-v)
+ * Phi, phi: the standard normal CDF and density.  Within 1 ULP in double over
+ * the whole range.  The float versions evaluate the double algorithm and round
+ * once: float arithmetic cannot reach a few ULP near the derivatives' roots
+ * (u = -0.7518), where Phi(u) and u*phi(u) cancel to any depth.
+ *
+ * How (NUMERICS.md pitfalls 5, 6): nothing is formed as 1 + erf or 1 + tanh.
+ * With t = |u| and the Mills ratio m(t) = (1 - Phi(t))/phi(t),
+ *   u*Phi(u) = -phi(t)*g(t) (u < 0),  u - phi(t)*g(t) (u > 0),  g(t) = t*m(t),
+ *   Phi(u) + u*phi(u) = -+phi(t)*(t - m(t)) (+1 for u > 0),
+ * where phi(t) = exp(-t^2/2 - ln sqrt(2 pi)) is evaluated from the exact square
+ * (fma) as 2^k*(mh + ml) and the final rounding happens once, in ldexp, so
+ * results in the subnormals are not amplified.  g is fitted (Chebyshev
+ * interpolation at 50 digits, mpmath) on [0.75, 2] in t - 1.375 and on [2, 40]
+ * in (t - 4)/(t + 4); |u| < 0.75 uses Phi(u) = 1/2 + u*P(u^2).  Near the root
+ * of the derivative (u = -0.7518; -0.7525 for the tanh form)
+ * f'(u) = (u - root)*h(u), h fitted on [-1.3, -0.75] and [-0.75, -0.3], so
+ * there is no cancellation.  For the tanh form v = u*(K1 + K3*u^2) is formed
+ * in double-double (its rounding would be amplified |v| times by exp) and
+ * exp(-|v|) = 2^k*(mh + ml) likewise.  The coefficients are the data file's
+ * (symact/emit/constants), as in the NumPy runtime's precise.py; leading ones carry a
+ * low part.
+ */
+#ifndef SYMACT_RUNTIME_PRECISE_H
+#define SYMACT_RUNTIME_PRECISE_H
+
+#include <math.h>
+
+#include "constants.h"
+#include "doubleword.h"
+
+/* exp(hi + lo) = 2^k*(m.hi + m.lo), m.hi in [0.7, 1.42]: the reduced argument
+ * r = rh + rl is exact to 2^-100 (ln 2 split as in fdlibm, k*LN2_HI exact),
+ * e^r = 1 + r + r^2*T(r) with 1 + rh summed exactly */
+static inline symact__dd symact__pr_exp(double hi, double lo, int *k)
+{
+    double kd = rint(hi * symact__c_INV_LN2);
+    double rh = hi - kd * symact__c_LN2_SPLIT[0];
+    double rl = lo - kd * symact__c_LN2_SPLIT[1];
+    double r = rh + rl;
+    double tail = (r * r) * (symact__c_INV_FACT[0] + r * symact__horner(symact__c_INV_FACT + 1, SYMACT__LEN(symact__c_INV_FACT) - 1, r));
+    symact__dd a = symact__two_sum(1.0, rh);
+    *k = (int)kd;
+    return symact__fast_two_sum(a.hi, a.lo + (rl + tail));
+}
+
+/* phi(t) = exp(-t^2/2 - ln sqrt(2 pi)) = 2^k*m, t^2 exact; 0 <= t <= 40 */
+static inline symact__dd symact__pr_npdf(double t, int *k)
+{
+    symact__dd p = symact__two_prod(t, t);
+    symact__dd s = symact__two_sum(-0.5 * p.hi, -symact__c_LN_SQRT_2PI[0]);
+    return symact__pr_exp(s.hi, s.lo - 0.5 * p.lo - symact__c_LN_SQRT_2PI[1], k);
+}
+
+/* g(t) = t*(1 - Phi(t))/phi(t), 0.75 <= t <= 40 */
+static inline symact__dd symact__pr_mills_g(double t)
+{
+    if (t < 2.0) {
+        double u = t - 1.375;
+        return symact__two_sum(symact__c_GELU_G_NEAR[0], u * symact__horner(symact__c_GELU_G_NEAR + 1, SYMACT__LEN(symact__c_GELU_G_NEAR) - 1, u) + symact__c_GELU_G_NEAR_LO);
+    } else {
+        double u = (t - 4.0) / (t + 4.0);
+        return symact__two_sum(symact__c_GELU_G_FAR[0], u * symact__horner(symact__c_GELU_G_FAR + 1, SYMACT__LEN(symact__c_GELU_G_FAR) - 1, u) + symact__c_GELU_G_FAR_LO);
+    }
+}
+
+/* 1/2 + u*(c0 + w*c1 + w^2*c2 + ...), w = u^2 */
+static inline symact__dd symact__pr_half_plus(double u, const double *c, int n, double c0lo)
+{
+    double w = u * u;
+    symact__dd p = symact__two_prod(u, c[0]);
+    symact__dd s = symact__two_sum(0.5, p.hi);
+    return symact__fast_two_sum(s.hi, s.lo + (p.lo + u * (c0lo + w * symact__horner(c + 1, n - 1, w))));
+}
+
+/* f'(u) = (u - root)*h(u) for -1.3 <= u <= -0.3, h fitted in u + 1.025 and u + 0.525 */
+static inline double symact__pr_root_window(double u, double root_hi, double root_lo,
+                                            const double *left, int nl, double left_lo,
+                                            const double *right, int nr, double right_lo)
+{
+    symact__dd h, p, s, e;
+    const double *c = u < -0.75 ? left : right;
+    double v = u < -0.75 ? u + 1.025 : u + 0.525; /* exact (Sterbenz) */
+    double q = u < -0.75 ? symact__horner(left + 2, nl - 2, v) : symact__horner(right + 2, nr - 2, v);
+    double lo = u < -0.75 ? left_lo : right_lo;
+    /* the last two Horner steps in double-double */
+    e = symact__two_prod(v, q);
+    s = symact__two_sum(c[1], e.hi);
+    p = symact__two_prod(v, s.hi);
+    h = symact__two_sum(c[0], p.hi);
+    h.lo += p.lo + v * (s.lo + e.lo) + lo;
+    /* u - root_hi is exact (Sterbenz) */
+    p = symact__dd_mul(symact__dd_make(u - root_hi, -root_lo), h);
+    return p.hi + p.lo;
+}
+
+/* u*Phi(u) = u*erfc(-u/sqrt(2))/2 (GELU, erf form) */
+static inline double symact__xndtr_f64(double u)
+{
+    double t, tail;
+    symact__dd m, g, p;
+    int k;
+    if (isnan(u))
+        return u;
+    t = fabs(u);
+    if (t < 0.75) {
+        symact__dd s = symact__pr_half_plus(u, symact__c_GELU_PHI_SMALL, SYMACT__LEN(symact__c_GELU_PHI_SMALL), symact__c_GELU_PHI_SMALL_LO);
+        p = symact__dd_mul(symact__dd_make(u, 0.0), s);
+        return p.hi + p.lo;
+    }
+    /* beyond [-40, 9] the tail is below 2^-1100 resp. 2^-60 of the result */
+    if (u > 9.0)
+        return u;
+    if (u < -40.0)
+        return -0.0;
+    m = symact__pr_npdf(t, &k);
+    g = symact__pr_mills_g(t);
+    p = symact__dd_mul(m, g);
+    tail = ldexp(p.hi + p.lo, k); /* phi(t)*g(t) = t*(1 - Phi(t)) */
+    return u > 0 ? u - tail : -tail;
+}
+
+/* Phi(u) + u*phi(u), the derivative of u*Phi(u) */
+static inline double symact__xndtr_grad_f64(double u)
+{
+    double t, q, tail;
+    symact__dd m, g, e, b, p;
+    int k;
+    if (isnan(u))
+        return u;
+    if (u >= -1.3 && u <= -0.3) {
+        return symact__pr_root_window(u, symact__c_GELU_ROOT[0], symact__c_GELU_ROOT[1],
+                                      symact__c_GELU_ROOT_LEFT, SYMACT__LEN(symact__c_GELU_ROOT_LEFT), symact__c_GELU_ROOT_LEFT_LO,
+                                      symact__c_GELU_ROOT_RIGHT, SYMACT__LEN(symact__c_GELU_ROOT_RIGHT), symact__c_GELU_ROOT_RIGHT_LO);
+    }
+    t = fabs(u);
+    if (t < 0.75) {
+        symact__dd s = symact__pr_half_plus(u, symact__c_GELU_DPHI_SMALL, SYMACT__LEN(symact__c_GELU_DPHI_SMALL), symact__c_GELU_DPHI_SMALL_LO);
+        return s.hi + s.lo;
+    }
+    if (u > 9.0)
+        return 1.0;
+    if (u < -40.0)
+        return -0.0;
+    m = symact__pr_npdf(t, &k);
+    g = symact__pr_mills_g(t);
+    q = g.hi / t; /* m(t) = g/t as q + ql */
+    e = symact__two_prod(q, t);
+    b = symact__two_sum(t, -q);
+    b.lo -= (((g.hi - e.hi) - e.lo) + g.lo) / t;
+    p = symact__dd_mul(m, b);
+    tail = ldexp(p.hi + p.lo, k); /* phi(t)*(t - m(t)) */
+    return u > 0 ? 1.0 + tail : -tail;
+}
+
+/* x*(K1 + k3*x^2) as hi + lo, K1 = 2 sqrt(2/pi): v (k3 = K3 = K1*0.044715) or
+ * x*v' (k3 = 3*K3); |x| <= 40 */
+static inline symact__dd symact__pr_cubic(double x, double k3hi, double k3lo)
+{
+    symact__dd p = symact__two_prod(x, x);
+    symact__dd a = symact__two_prod(k3hi, p.hi);
+    symact__dd b = symact__two_sum(symact__c_GELU_K1[0], a.hi);
+    symact__dd v;
+    a.lo += k3hi * p.lo + k3lo * p.hi;
+    b.lo += a.lo + symact__c_GELU_K1[1];
+    v = symact__two_prod(x, b.hi);
+    return symact__fast_two_sum(v.hi, v.lo + x * b.lo);
+}
+
+/* E = exp(-|v|) = 2^k*m (m returned), e = E unscaled, o = 1 + E; returns v < 0 */
+static inline int symact__pr_sigparts(double x, symact__dd *m, int *k, symact__dd *e,
+                                      symact__dd *o)
+{
+    symact__dd v = symact__pr_cubic(x, symact__c_GELU_K3[0], symact__c_GELU_K3[1]);
+    int neg = v.hi < 0;
+    if (!neg) {
+        v.hi = -v.hi;
+        v.lo = -v.lo;
+    }
+    *m = symact__pr_exp(v.hi, v.lo, k);
+    e->hi = ldexp(m->hi, *k);
+    e->lo = ldexp(m->lo, *k);
+    *o = symact__two_sum(1.0, e->hi);
+    *o = symact__fast_two_sum(o->hi, o->lo + e->lo);
+    return neg;
+}
+
+/* u*sigmoid(v), v = 2*sqrt(2/pi)*(u + 0.044715*u^3) (GELU, tanh form) */
+static inline double symact__xsigcubic_f64(double u)
+{
+    symact__dd m, e, o, q, n;
+    int k;
+    if (isnan(u))
+        return u;
+    /* beyond [-22, 9] e^-|v| is below 2^-1100 resp. 2^-80 */
+    if (u > 9.0)
+        return u;
+    if (u < -22.0)
+        return -0.0;
+    if (symact__pr_sigparts(u, &m, &k, &e, &o)) {
+        /* v < 0: u*e^v/(1 + e^v), scaled by 2^k */
+        q = symact__dd_div(m, o);
+        n = symact__two_prod(u, q.hi);
+        return ldexp(n.hi + (n.lo + u * q.lo), k);
+    }
+    q = symact__dd_div(symact__dd_make(u, 0.0), o); /* v >= 0: u/(1 + e^-v) */
+    return q.hi + q.lo;
+}
+
+/* sigmoid(v) + u*v'*sigmoid(v)*sigmoid(-v), the derivative of u*sigmoid(v) */
+static inline double symact__xsigcubic_grad_f64(double u)
+{
+    symact__dd m, e, o, d, den, n, q, r;
+    int k;
+    if (isnan(u))
+        return u;
+    if (u >= -1.3 && u <= -0.3) {
+        return symact__pr_root_window(u, symact__c_GELU_TANH_ROOT[0], symact__c_GELU_TANH_ROOT[1],
+                                      symact__c_GELU_TANH_ROOT_LEFT, SYMACT__LEN(symact__c_GELU_TANH_ROOT_LEFT), symact__c_GELU_TANH_ROOT_LEFT_LO,
+                                      symact__c_GELU_TANH_ROOT_RIGHT, SYMACT__LEN(symact__c_GELU_TANH_ROOT_RIGHT), symact__c_GELU_TANH_ROOT_RIGHT_LO);
+    }
+    if (u > 9.0)
+        return 1.0;
+    if (u < -22.0)
+        return -0.0;
+    d = symact__pr_cubic(u, symact__c_GELU_K3X3[0], symact__c_GELU_K3X3[1]); /* u*v' */
+    if (symact__pr_sigparts(u, &m, &k, &e, &o)) {
+        /* v < 0: E*(1 + E + u v')/(1 + E)^2, E = e^v scaled by 2^k */
+        den = symact__dd_mul(o, o);
+        n = symact__dd_add(o, d);
+        q = symact__dd_div(n, den);
+        r = symact__dd_mul(q, m);
+        return ldexp(r.hi + r.lo, k);
+    }
+    /* v >= 0: (1 + E + u v' E)/(1 + E)^2, E = e^-v */
+    den = symact__dd_mul(o, o);
+    n = symact__dd_add(o, symact__dd_mul(d, e));
+    q = symact__dd_div(n, den);
+    return q.hi + q.lo;
+}
+
+/* float: the double algorithm, rounded once */
+static inline float symact__xndtr_f32(float u)
+{
+    return (float)symact__xndtr_f64((double)u);
+}
+
+static inline float symact__xndtr_grad_f32(float u)
+{
+    return (float)symact__xndtr_grad_f64((double)u);
+}
+
+static inline float symact__xsigcubic_f32(float u)
+{
+    return (float)symact__xsigcubic_f64((double)u);
+}
+
+static inline float symact__xsigcubic_grad_f32(float u)
+{
+    return (float)symact__xsigcubic_grad_f64((double)u);
+}
+
+#endif /* SYMACT_RUNTIME_PRECISE_H */

@@ -1,0 +1,57 @@
+"""NumPy printer: expressions over an ndarray ``x`` of the kernel's dtype.
+
+Constants print as ``_T(<17 digits>)`` with ``_T`` the dtype's scalar type (bound
+in the kernel), so float32 arithmetic stays float32 and each constant is rounded
+once to the dtype; integers print bare (NumPy treats Python ints as "weak").
+A Piecewise reaching this printer (one not at the top of a kernel) is refused:
+the templates evaluate top-level branches under masks, never ``numpy.select``.
+"""
+
+from __future__ import annotations
+
+from sympy.printing.numpy import NumPyPrinter
+
+from symact.emit.printing import KernelPrinterMixin
+
+
+class NumpyPrinter(KernelPrinterMixin, NumPyPrinter):
+    language = "NumPy"
+    _FUNCS = dict(KernelPrinterMixin._FUNCS, Abs="abs", erf="_erf", erfc="_erfc")
+    _NUMPY = {"exp", "log", "tanh", "abs", "sqrt", "sign", "pow"}
+
+    def __init__(self, settings=None):
+        super().__init__(dict({"fully_qualified_modules": True}, **(settings or {})))
+        self.dtype = "float64"  # literals carry 17 digits; _T(...) rounds to the run-time dtype
+
+    def _const(self, text):
+        return f"_T({text})"
+
+    def _int(self, n):
+        return str(n)
+
+    def _inf(self, sign):
+        return "_T(numpy.inf)" if sign > 0 else "_T(-numpy.inf)"
+
+    def _call(self, name, args):
+        if name == "pow":
+            return f"numpy.power({args[0]}, {args[1]})"
+        prefix = "numpy." if name in self._NUMPY else ""
+        return f"{prefix}{name}({', '.join(args)})"
+
+    def _prim(self, impl):
+        return f"_{impl}"
+
+    def _print_And(self, expr):
+        return "(" + " & ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Or(self, expr):
+        return "(" + " | ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Not(self, expr):
+        return f"~{self._print(expr.args[0])}"
+
+    def _print_Piecewise(self, expr):
+        raise ValueError(f"a Piecewise inside an expression cannot be masked: {expr}")
+
+    def _print_BooleanTrue(self, expr):
+        return "True"

@@ -1,0 +1,259 @@
+"""Stable primitives (templates/numpy/primitives.py.j2), one per
+symact.primitives class, called as _<impl>(...) by the kernels below.
+Arguments are float64 ndarrays (kernels compute in float64, see _run); the
+caller has set numpy.errstate(all="ignore") and handles nan inputs, so these
+only need to be accurate and never overflow where the result is finite.
+NUMERICS.md pitfall numbers in brackets.
+"""
+
+import numpy
+
+from symact.emit.numpy.runtime.doubleword import _mul_err, _two_sum
+
+# Below this u, exp(u) is subnormal in float64 (ln of the smallest normal is
+# -708.396...): products a*exp(u) are then formed as (a*exp(u/2))*exp(u/2) so the
+# subnormal's rounding is not amplified by |a| (u/2 is exact).
+_TAIL = -708.0
+# exp(-2|u|) below this is in the range where 4*exp(-2|u|) loses bits.
+_SECH2_TAIL = 2.0 ** -1000
+# Below this, 1/(1 + e) = 1 - e and 1/(1 + e)^2 = 1 - 2e to within e^2 (under 1/128
+# ULP): one rounding instead of rounding 1 + e and dividing.
+_SMALL = 2.0 ** -30
+# Above this |u|, u*u overflows; sqrt(u^2 + c) = |u|*sqrt(1 + (c/u)/u) there.
+_SQRT_BIG = 2.0 ** 500
+
+_expm1 = numpy.expm1
+_log1p = numpy.log1p
+
+
+def _softplus(u):
+    """log(1 + exp(u)) = max(u, 0) + log1p(exp(-|u|)) [1]."""
+    return numpy.maximum(u, 0) + numpy.log1p(numpy.exp(-numpy.abs(u)))
+
+
+def _log_sigmoid(u):
+    """-log(1 + exp(-u)) = min(u, 0) - log1p(exp(-|u|)) [3]."""
+    return numpy.minimum(u, 0) - numpy.log1p(numpy.exp(-numpy.abs(u)))
+
+
+def _sigmoid(u):
+    """1/(1 + exp(-u)), by the sign of u so exp never overflows [2]."""
+    e = numpy.exp(-numpy.abs(u))
+    small = e < _SMALL
+    return numpy.where(u >= 0, numpy.where(small, 1 - e, 1 / (1 + e)),
+                       numpy.where(small, e - e * e, e / (1 + e)))
+
+
+def _dsigmoid(u):
+    """sigmoid(u)*sigmoid(-u) = e/(1 + e)^2, e = exp(-|u|) [2]."""
+    e = numpy.exp(-numpy.abs(u))
+    t = 1 + e
+    return numpy.where(e < _SMALL, e - 2 * e * e, e / t / t)
+
+
+def _sech2(u):
+    """1 - tanh(u)^2 = 4e/(1 + e)^2, e = exp(-2|u|); (2h)^2, h = exp(-|u|), in the tail [9]."""
+    a = numpy.abs(u)
+    e = numpy.exp(-2 * a)
+    t = 1 + e
+    y = numpy.where(e < _SMALL, 4 * (e - 2 * e * e), 4 * e / t / t)
+    tail = e < _SECH2_TAIL
+    if numpy.any(tail):
+        h = 2 * numpy.exp(-a[tail])
+        y[tail] = h * h
+    return y
+
+
+def _scaled_tail(a, u, y, tail):
+    """y[tail] = a*exp(u) as (a*exp(u/2))*exp(u/2); 0 with the sign of a once that underflows."""
+    if numpy.any(tail):
+        at = a[tail]
+        h = numpy.exp(u[tail] / 2)
+        y[tail] = numpy.where(h == 0, numpy.copysign(0.0, at), (at * h) * h)
+    return y
+
+
+def _mul_sigmoid(a, u):
+    """a*sigmoid(u), the tail scaled [7]."""
+    a, u = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
+                                  numpy.asarray(u, dtype=numpy.float64))
+    e = numpy.exp(-numpy.abs(u))
+    p = a * e
+    # the 1 - e forms only where they cannot give inf - inf
+    small = (e < _SMALL) & (e > 0) & numpy.isfinite(p)
+    y = numpy.where(u >= 0, numpy.where(small, a - p, a / (1 + e)),
+                    numpy.where(small, p - p * e, p / (1 + e)))
+    return _scaled_tail(a, u, y, u < _TAIL)
+
+
+def _mul_dsigmoid(a, u):
+    """a*sigmoid(u)*sigmoid(-u) = a*e/(1 + e)^2, e = exp(-|u|), the tail scaled [7]."""
+    a, u = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
+                                  numpy.asarray(u, dtype=numpy.float64))
+    au = numpy.abs(u)
+    e = numpy.exp(-au)
+    t = 1 + e
+    p = a * e
+    y = numpy.where((e < _SMALL) & numpy.isfinite(p), p - 2 * p * e, p / t / t)
+    return _scaled_tail(a, -au, y, -au < _TAIL)
+
+
+def _mul_n_over_n2(a, e):
+    """a*n/(n + 2), n = e(2 + e), 0 <= e <= 1: n and n + 2 (in (2, 5], the bottom of its
+    binade) carried as double-word pairs (two-sum, Dekker's product), the quotient rounded
+    once (q + residual/b_hi); plain a*(n/(n + 2)) rounds five times (mish: 3.7 ULP)."""
+    th = 2 + e
+    tl = e - (th - 2)  # exact: 2 >= e
+    nh = e * th
+    nl = _mul_err(e, th, nh) + e * tl
+    bh, bl = _two_sum(2.0, nh)
+    bl = bl + nl
+    s = bh + bl
+    bl = bl - (s - bh)
+    bh = s
+    ph = a * nh
+    q = ph / bh
+    p = q * bh
+    # the corrections only where every product is finite and normal (elsewhere they are
+    # below an ULP of the result or the result is 0/inf)
+    fine = numpy.isfinite(p) & (numpy.abs(a) < 2.0 ** 990) & (numpy.abs(ph) > 2.0 ** -960)
+    z = lambda v, d=0.0: numpy.where(fine, v, d)  # noqa: E731
+    qf, pf, phf, af = z(q), z(p), z(ph), z(a)
+    pl = _mul_err(af, z(nh), phf) + af * nl
+    res = ((phf - pf) - _mul_err(qf, z(bh, 1.0), pf)) + pl - qf * bl
+    return q + res / bh
+
+
+def _mul_tanh_softplus(a, u):
+    """a*tanh(log(1 + exp(u))): for u < 0, with e = exp(u) and n = e(2 + e),
+    tanh(log(1 + e)) = n/(n + 2) (no cancellation); the tail scaled [8]."""
+    a, u = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
+                                  numpy.asarray(u, dtype=numpy.float64))
+    e = numpy.exp(numpy.minimum(u, 0))
+    y = numpy.where(u >= 0, a * numpy.tanh(_softplus(numpy.maximum(u, 0))), _mul_n_over_n2(a, e))
+    return _scaled_tail(a, u, y, u < _TAIL)
+
+
+def _sqrt_sq_plus(u, c):
+    """sqrt(u^2 + c), c >= 0, without overflow of u^2 [10]."""
+    a = numpy.abs(u)
+    big = a > _SQRT_BIG
+    small = numpy.where(big, 0, a)
+    large = numpy.where(big, a, 1)
+    return numpy.where(big, large * numpy.sqrt(1 + (c / large) / large),
+                       numpy.sqrt(small * small + c))
+
+
+def _inv_sq(u):
+    """1/u^2 as (1/u)*(1/u): u*u overflows long before 1/u^2 underflows [11]."""
+    r = 1 / u
+    return r * r
+
+
+def _mul_exp(a, u):
+    """a*exp(u), the tail scaled."""
+    a, u = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
+                                  numpy.asarray(u, dtype=numpy.float64))
+    tail = u < _TAIL
+    y = a * numpy.exp(numpy.where(tail, 0, u))
+    return _scaled_tail(a, u, y, tail)
+
+
+def _expm1_sub_uexp(u):
+    """expm1(u) - u*exp(u); for v = -u in [0, 2]: -exp(-v) * sum_{k>=2} v^k/k!, summed by
+    Horner as (v^2/2)(1 + (v/3)(1 + (v/4)(1 + ...))), all terms positive (CELU d/dalpha)."""
+    v = -u
+    small = (v >= 0) & (v <= 2)
+    vs = numpy.where(small, v, 0)
+    t = numpy.ones_like(vs)
+    for k in range(25, 2, -1):
+        t = 1 + vs * t / k
+    series = -(numpy.exp(-vs) * (vs * vs / 2 * t))
+    # (1 - u)*exp(u) is 0*inf at u = -inf; below -1500 it is 0 anyway (the limit is -1)
+    ub = numpy.where(small, 0, numpy.maximum(u, -1500.0))
+    return numpy.where(small, series, (1 - ub) * numpy.exp(ub) - 1)
+
+
+def _quot_rem(u, c):
+    """(q, r, ok): q = fl(u/c) and r = (u - q*c)/c with u - q*c exact (u - fl(q*c) by Sterbenz,
+    minus Dekker's error of the product), on u and c scaled by 2^-e (c = m*2^e) so the split
+    cannot overflow; u/c = q + r to within ulp(r).  ok: -1500 < q < 710 (elsewhere r = 0:
+    exp(q) is 0 or inf there, or q is nan)."""
+    q = u / c
+    ok = (q > -1500.0) & (q < 710.0)
+    m, e = numpy.frexp(numpy.where(ok, c, 1.0))
+    us = numpy.ldexp(numpy.where(ok, u, 0.0), -e)
+    qo = numpy.where(ok, q, 0.0)
+    p = qo * m
+    return q, ((us - p) - _mul_err(qo, m, p)) / m, ok
+
+
+def _exp_div(u, c):
+    """exp(u/c) with u/c = q + r carried exactly: q = fl(u/c), r = (u - q*c)/c, the remainder
+    exact (u - fl(q*c) by Sterbenz, minus Dekker's error of the product), on u and c scaled
+    by 2^-e (c = m*2^e) so that the split cannot overflow; exp(q)*(1 + r) is off by r^2/2.
+    Where exp(q) is subnormal: (exp(q/2)*(1 + r))*exp(q/2), one rounding there."""
+    u, c = numpy.broadcast_arrays(numpy.asarray(u, dtype=numpy.float64),
+                                  numpy.asarray(c, dtype=numpy.float64))
+    q, r, ok = _quot_rem(u, c)
+    tail = ok & (q < _TAIL)
+    h = numpy.exp(numpy.where(tail, q / 2, q))
+    y = numpy.where(ok, h + h * r, h)
+    if numpy.any(tail):
+        ht = h[tail]
+        y[tail] = (ht + ht * r[tail]) * ht
+    return y
+
+
+def _mul_exp_div_sq_tsp(a, u):
+    """a*e/(2 + e(2 + e))^2, e = exp(u): for u <= 0, a*e, the sum 2 + e(2 + e) and its square
+    are carried as double-word pairs (two-sum, Dekker's product), so beyond exp(u) only the
+    quotient rounds, once (q + residual/D_hi).  Below _TAIL, e = h*h with h = exp(u/2): the
+    quotient is formed with h and multiplied by h last (one rounding into the subnormals).
+    For u > 0 (not used by mish', kept correct) w = exp(-u): a*w^3/(1 + 2w + 2w^2)^2."""
+    a, u = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
+                                  numpy.asarray(u, dtype=numpy.float64))
+    neg = u <= 0
+    un = numpy.where(neg, u, 0.0)
+    e = numpy.exp(un)
+    tail = un < _TAIL
+    f = numpy.where(tail, numpy.exp(un / 2), e)  # the factor of e that multiplies a here
+    th = 2 + e
+    tl = e - (th - 2)  # exact: 2 >= e
+    nh = e * th
+    nl = _mul_err(e, th, nh) + e * tl
+    bh, bl = _two_sum(2.0, nh)
+    bl = bl + nl
+    s = bh + bl
+    bl = bl - (s - bh)
+    bh = s
+    dh = bh * bh
+    dl = _mul_err(bh, bh, dh) + 2 * bh * bl
+    ah = a * f
+    # (ah + al)/(dh + dl) = q + (ah - q*dh + al - q*dl)/dh to within 2^-104, ah - q*dh and
+    # al = a*f - ah exact (Dekker); only where the products stay finite and normal
+    q = ah / dh
+    p = q * dh
+    fine = numpy.isfinite(p) & (numpy.abs(a) < 2.0 ** 990) & (numpy.abs(ah) > 2.0 ** -960)
+    z = lambda v, d=0.0: numpy.where(fine, v, d)  # noqa: E731
+    qf, pf, ahf = z(q), z(p), z(ah)
+    al = _mul_err(z(a), z(f), ahf)
+    res = ((ahf - pf) - _mul_err(qf, z(dh, 1.0), pf)) + al - qf * dl
+    y = q + res / dh
+    y = numpy.where(tail, numpy.where(f == 0, numpy.copysign(0.0, a), y * f), y)
+    if not numpy.all(neg):
+        w = numpy.exp(-numpy.where(neg, 0.0, u))
+        r = w / (1 + 2 * w + 2 * w * w)
+        y = numpy.where(neg, y, a * w * r * r)
+    return y
+
+
+def _expm1_sub_uexp_div(u, c):
+    """f(u/c), f(w) = expm1(w) - w*exp(w), with u/c = q + r carried exactly (_quot_rem):
+    f(q) + f'(q)*r, f'(q) = -q*exp(q), off by r^2.  Near w = 0, f = -w^2/2 doubles the
+    relative rounding of fl(u/c)."""
+    u, c = numpy.broadcast_arrays(numpy.asarray(u, dtype=numpy.float64),
+                                  numpy.asarray(c, dtype=numpy.float64))
+    q, r, ok = _quot_rem(u, c)
+    qo = numpy.where(ok, q, 0.0)
+    return _expm1_sub_uexp(q) - (qo * numpy.exp(qo)) * r

@@ -1,0 +1,507 @@
+"""Vector activations along an axis: logsumexp, softmax, log_softmax, their
+gradient and vector-Jacobian products (templates/numpy/vector.py.j2).
+Every kernel works on rows x[0..n-1] (the chosen axis) with m = max(x) and
+d_i = x_i - m carried exactly as a double-double dh + dl (two-sum), so that
+exp(d_i) = exp(dh) * (1 + dl) does not amplify the rounding of x_i - m.
+Sums are compensated (pairwise two-sum cascade, the errors summed apart) and
+the log of S = sum exp(d_i) = 1 + R, R = sum over every entry but the first
+argmax, is computed as log1p(R) in double-double, so logsumexp = m + L,
+log_softmax = d - L and softmax = exp(d - L) stay within about 1 ULP.
+float32 input is promoted to float64 for the computation and rounded once
+at the end: NumPy's float32 exp is a SIMD approximation of about 2 ULP,
+while float64 work rounded once gives float32 results within 0.5 ULP plus
+a 2**-29 ULP double-rounding term. The C kernels do the same.
+"""
+
+import numpy
+
+from symact.emit.numpy.runtime.api import _asfloat
+from symact.emit.numpy.runtime.constants import (_EXP2_64, _INV_FACT_DD, _INV_LN2_64, _INV_ODD_DD, _LN2,
+                                                 _LN2_64_SPLIT, _SQRT_HALF)
+from symact.emit.numpy.runtime.doubleword import _dd_add, _dd_div, _dd_mul, _fast_two_sum, _split, _two_prod, _two_sum
+
+# Below this shifted argument exp() is 0 in float64 (e**-745 < 2**-1074 / 2).
+_VEC_EXP_FLOOR = -746.0
+# The VJPs keep exp(d) as 2**k * (eh + el) down to d = -2000: times a
+# cotangent (scaled to 2**900 by _vec_gscale) it can matter though exp(d)
+# alone is below the float64 range.
+_VEC_VJP_FLOOR = -2000.0
+# The smallest normal float64.
+_TINY_NORMAL = float(numpy.finfo(numpy.float64).tiny)
+# Elements per block of the double-double exp (cache-sized temporaries).
+_VEC_BLOCK = 32768
+# 2**(j/64) as double-doubles, indexed by an array of j
+_VEC_EXP2_T_HI = numpy.array([t[0] for t in _EXP2_64])
+_VEC_EXP2_T_LO = numpy.array([t[1] for t in _EXP2_64])
+
+
+
+
+
+
+
+
+def _vec_sum2(t):
+    """Compensated sum of ``t`` along the last axis as a double-double (hi, lo).
+
+    Pairwise cascade of TwoSum: every addition's rounding error is kept and
+    the errors are summed apart, so hi + lo = sum(t) with a relative error of
+    about log2(n) * 2**-106 * sum|t| / |sum t| (Ogita, Rump & Oishi 2005,
+    "Accurate sum and dot product", Sum2 in pairwise order).
+    """
+    errs = []
+    while t.shape[-1] > 1:
+        if t.shape[-1] % 2:
+            t = numpy.concatenate([t, numpy.zeros(t.shape[:-1] + (1,))], axis=-1)
+        s, e = _two_sum(t[..., 0::2], t[..., 1::2])
+        errs.append(e.sum(axis=-1))
+        t = s
+    hi = t[..., 0]
+    lo = numpy.sum(errs, axis=0) if errs else numpy.zeros_like(hi)
+    return _two_sum(hi, lo)
+
+
+
+
+
+
+
+
+
+
+def _vec_exp2(h, l):
+    """exp(h + l) as 2**k * (eh + el); see _vec_exp2_block.
+
+    Evaluated in blocks of _VEC_BLOCK elements: the ~100 temporaries of the
+    double-double arithmetic then stay in cache instead of being allocated
+    (and page-faulted) at full size each.
+    """
+    h, l = numpy.broadcast_arrays(numpy.asarray(h, dtype=numpy.float64), numpy.asarray(l, dtype=numpy.float64))
+    if h.size <= _VEC_BLOCK:
+        return _vec_exp2_block(h, l)
+    hf, lf = h.ravel(), l.ravel()
+    eh, el = numpy.empty(hf.shape), numpy.empty(hf.shape)
+    k = numpy.empty(hf.shape, dtype=numpy.int64)
+    for i in range(0, hf.size, _VEC_BLOCK):
+        sl = slice(i, i + _VEC_BLOCK)
+        eh[sl], el[sl], k[sl] = _vec_exp2_block(hf[sl], lf[sl])
+    return eh.reshape(h.shape), el.reshape(h.shape), k.reshape(h.shape)
+
+
+def _vec_exp2_block(h, l):
+    """exp(h + l) for h <= 0 as 2**k * (eh + el), (eh + el) a double-double.
+
+    h + l = n ln2/64 + r with n = round(64 h / ln 2), r carried in
+    double-double (Cody-Waite three-part ln2/64), |r| <= ln2/128 + |l|;
+    exp(h + l) = 2**(n // 64) * 2**((n mod 64)/64) * exp(r) with the table
+    in double-double and exp(r) = 1 + r + r**2/2! + ... + r**12/12!
+    (r**13/13! < 2**-128) by Horner, double-double up to degree 5 (Tang 1989, "Table-driven
+    implementation of the exponential function"). Relative error about
+    2**-104, far below the float64 rounding, so that sums and differences of
+    exp values keep their digits (the softmax VJP and logsumexp near 0 need
+    them). h is clipped to [-746, 0] by the caller; returns (eh, el, k).
+    """
+    n = numpy.rint(h * _INV_LN2_64)
+    c1, c2, c3 = _LN2_64_SPLIT
+    rh = h - n * c1                              # exact (Sterbenz)
+    p, pe = _two_prod(n, c2)
+    rh, t = _two_sum(rh, -p)
+    rh, rl = _dd_add(rh, t, l, -(pe + n * c3))
+    # 1/6! + r/7! + ... + r**6/12! in float64: its rounding, times r**6, is
+    # below 2**-106; the terms of degree <= 5 in double-double.
+    ph = _INV_FACT_DD[-1][0]
+    for ch, _ in _INV_FACT_DD[-2:3:-1]:
+        ph = ph * rh + ch
+    pl = 0.0
+    rsh, rsl = _split(rh)                     # split once for every product
+
+    def times_r(ah, al):
+        p = ah * rh
+        sh, sl = _split(ah)
+        e = ((sh * rsh - p) + sh * rsl + sl * rsh) + sl * rsl
+        return _fast_two_sum(p, e + (ah * rl + al * rh))
+
+    for ch, cl in _INV_FACT_DD[3::-1]:
+        ph, pl = times_r(ph, pl)
+        ph, pl = _dd_add(ph, pl, ch, cl)
+    ph, pl = times_r(ph, pl)
+    ph, pl = _dd_add(ph, pl, 1.0, 0.0)
+    ph, pl = times_r(ph, pl)                      # expm1(r)
+    ni = n.astype(numpy.int64)
+    j = ni & 63
+    th, tl = _VEC_EXP2_T_HI[j], _VEC_EXP2_T_LO[j]
+    qh, ql = _dd_mul(th, tl, ph, pl)
+    eh, el = _dd_add(th, tl, qh, ql)
+    return eh, el, ni >> 6
+
+
+def _vec_ldexp2(h, l, k):
+    """(h + l) * 2**k rounded once, also when the result is subnormal.
+
+    ldexp(h + l, k) rounds twice there (to 53 bits, then to the subnormal
+    grid); instead the first rounding's exact residual plus l decides whether
+    to step one subnormal ulp.
+    """
+    v = numpy.ldexp(h + l, k)
+    sub = numpy.abs(v) < _TINY_NORMAL
+    if not sub.any():
+        return v
+    kk = numpy.broadcast_to(k, v.shape)
+    w = numpy.ldexp(h, kk)
+    r = (h - numpy.ldexp(w, -kk)) + l                 # h - ldexp(w, -k) is exact
+    half = numpy.ldexp(0.5, -1074 - kk)               # half a subnormal ulp, unscaled
+    w = numpy.where(r > half, numpy.nextafter(w, numpy.inf), numpy.where(r < -half, numpy.nextafter(w, -numpy.inf), w))
+    return numpy.where(sub & numpy.isfinite(h), w, v)
+
+
+def _vec_log1p2(rh, rl):
+    """log(1 + R) for R = rh + rl >= 0 as a double-double (lh, ll).
+
+    S = 1 + R = 2**k * f with f in [sqrt(1/2), sqrt(2)), then
+    log S = k ln 2 + 2 atanh(s), s = (f - 1) / (f + 1), |s| <= 0.1716, and
+    2 atanh(s) = 2s (1 + s**2 sum_i s**(2i) / (2i + 3)) (Abramowitz & Stegun
+    4.1.27), all in double-double with 22 terms (s**46 / 47 < 2**-120), so
+    that m + log S keeps its digits when it cancels (e.g. ties at -log n).
+    """
+    sh, t = _two_sum(1.0, rh)
+    sh, sl = _two_sum(sh, t + rl)
+    mant, ex = numpy.frexp(sh)
+    k = numpy.where(mant < _SQRT_HALF, ex - 1, ex)
+    fh = numpy.ldexp(sh, -k)
+    fl = numpy.ldexp(sl, -k)
+    nh, nl = _two_sum(fh - 1.0, fl)          # fh - 1 is exact (Sterbenz)
+    dh, t = _two_sum(fh, 1.0)
+    dh, dl = _fast_two_sum(dh, t + fl)
+    qh = nh / dh
+    p, pe = _two_prod(qh, dh)
+    ql = ((nh - p) - pe + nl - qh * dl) / dh
+    qh, ql = _fast_two_sum(qh, ql)
+    wh, wl = _dd_mul(qh, ql, qh, ql)
+    ph, pl = _INV_ODD_DD[-1]
+    for ch, cl in _INV_ODD_DD[-2::-1]:
+        ph, pl = _dd_mul(ph, pl, wh, wl)
+        ph, pl = _dd_add(ph, pl, ch, cl)
+    ph, pl = _dd_mul(ph, pl, wh, wl)             # s**2 * P(s**2)
+    ph, pl = _dd_mul(ph, pl, qh, ql)
+    th, tl = _dd_add(qh, ql, ph, pl)             # atanh(s)
+    kh, kl = _two_prod(k.astype(numpy.float64), _LN2[0])
+    kh, kl = _fast_two_sum(kh, kl + k * _LN2[1])
+    return _dd_add(kh, kl, 2.0 * th, 2.0 * tl)
+
+
+def _vec_rows(x, axis):
+    """float64 rows (r, n) of ``x`` along ``axis``, and how to put them back.
+
+    0-d input raises ValueError (a vector activation needs an axis), as the
+    C backend's wrapper does.
+    """
+    a = _asfloat(x)
+    if a.ndim == 0:
+        raise ValueError("vector activations need at least one axis (got a 0-d input)")
+    if isinstance(axis, bool) or not isinstance(axis, (int, numpy.integer)):
+        raise ValueError(f"axis must be an integer, got {axis!r}")
+    moved = numpy.moveaxis(a, int(axis), -1)
+    nrows = int(numpy.prod(moved.shape[:-1], dtype=numpy.int64))
+    rows = moved.reshape(nrows, moved.shape[-1]).astype(numpy.float64)
+    return rows, a.dtype, moved.shape, int(axis)
+
+
+def _vec_back(out, dtype, shape, axis, keep_axis=True):
+    if keep_axis:
+        out = numpy.moveaxis(out.reshape(shape), -1, axis)
+    else:
+        out = out.reshape(shape[:-1])
+    with numpy.errstate(all="ignore"):          # float32 overflow rounds to inf
+        return numpy.asarray(out, dtype=dtype)
+
+
+def _vec_state(rows):
+    """Row statistics shared by every kernel (rows: float64 (r, n), n >= 1).
+
+    Returns a dict with: m (row max, 0 where not finite), the exact shift
+    dh + dl = x - m, exp(d) = 2**ek (eh + el) unscaled (0 below the VJP
+    floor) and e + ec = exp(d) scaled, the first argmax k, S = 1 + R and
+    L = log S as double-doubles, and the row masks nan / pinf (some +inf) /
+    ninf (all -inf).
+    """
+    st = {}
+    r, n = rows.shape
+    nan = numpy.isnan(rows).any(axis=1)
+    pin = rows == numpy.inf
+    pinf = pin.any(axis=1) & ~nan
+    with numpy.errstate(all="ignore"):
+        m = rows.max(axis=1)
+    ninf = (m == -numpy.inf)
+    ok = ~(nan | pinf | ninf)
+    xs = numpy.where(ok[:, None], rows, 0.0)
+    ms = numpy.where(ok, m, 0.0)
+    k = numpy.argmax(xs, axis=1)
+    dh, dl = _two_sum(xs, -ms[:, None])
+    fin = numpy.isfinite(dh)
+    dl = numpy.where(fin, dl, 0.0)
+    low = dh < _VEC_VJP_FLOOR
+    eh, el, ek = _vec_exp2(numpy.where(low, _VEC_VJP_FLOOR, dh), numpy.where(low, 0.0, dl))
+    eh = numpy.where(low, 0.0, eh)
+    el = numpy.where(low, 0.0, el)
+    e = numpy.ldexp(eh, ek)                      # underflows harmlessly: S >= 1
+    ec = numpy.ldexp(el, ek)
+    ridx = numpy.arange(r)
+    terms = e.copy()
+    terms[ridx, k] = 0.0                    # R excludes the first argmax (e = 1)
+    rh, rl = _vec_sum2(terms)
+    rl = rl + ec.sum(axis=1)
+    rh, rl = _two_sum(rh, rl)
+    sh, t = _two_sum(1.0, rh)
+    sh, sl = _two_sum(sh, t + rl)
+    lh, ll = _vec_log1p2(rh, rl)
+    cnt = pin.sum(axis=1)
+    st.update(m=ms, dh=dh, dl=dl, eh=eh, el=el, ek=ek, e=e, ec=ec, k=k, sh=sh, sl=sl,
+              lh=lh, ll=ll, nan=nan, pinf=pinf, ninf=ninf, pin=pin,
+              cnt=numpy.maximum(cnt, 1).astype(numpy.float64))
+    return st
+
+
+def _vec_log_softmax_rows(st):
+    s, t = _two_sum(st["dh"], -st["lh"][:, None])
+    fin = numpy.isfinite(st["dh"])
+    lo = numpy.where(fin, t, 0.0) + (st["dl"] - st["ll"][:, None])
+    return s, lo
+
+
+def _vec_softmax_rows(st):
+    """softmax = exp(d) / S with both in double-double, rounded once (ldexp)."""
+    qh, ql = _dd_div(st["eh"], st["el"], st["sh"][:, None], st["sl"][:, None])
+    return _vec_ldexp2(qh, ql, st["ek"])
+
+
+def _vec_gscale(grows):
+    """g * 2**-k per row, k chosen so that max|g * 2**-k| is in [2**899, 2**900).
+
+    The VJPs are linear in g; a power-of-2 scale is exact (but for parts far
+    below the row's largest), keeps the double-double products, sums and
+    Dekker's split from overflowing for any finite g, and puts products with
+    exp(x_j - m) far below 2**-1074 in range. Returns (scaled rows, k).
+    """
+    a = numpy.abs(grows)
+    gmax = numpy.where(numpy.isfinite(a), a, 0.0).max(axis=1)
+    k = numpy.where(gmax > 0, numpy.frexp(gmax)[1] - 900, 0)
+    return numpy.ldexp(grows, -k[:, None]), k
+
+
+def _vec_special(out, st, nan_val, pinf_vals, ninf_val):
+    """Overwrite the special rows of ``out`` per the NUMERICS.md contract."""
+    out[st["nan"]] = numpy.nan
+    out[st["ninf"]] = ninf_val
+    if st["pinf"].any():
+        out[st["pinf"]] = pinf_vals[st["pinf"]]
+    return out
+
+
+def _vec_blocked(core, rows, grows=None, reduce=False):
+    """core(rows block[, g block]) over blocks of about _VEC_BLOCK elements.
+
+    Row blocks keep the temporaries of the double-double arithmetic in cache
+    (each kernel makes ~100 of them); the result is the same as one call.
+    """
+    r, n = rows.shape
+    step = max(1, _VEC_BLOCK // max(n, 1))
+    out = numpy.empty(r if reduce else (r, n))
+    with numpy.errstate(all="ignore"):
+        for i in range(0, r, step):
+            sl = slice(i, i + step)
+            out[sl] = core(rows[sl]) if grows is None else core(rows[sl], grows[sl])
+    return out
+
+
+def _vec_lse_core(rows):
+    st = _vec_state(rows)
+    s, t = _two_sum(st["m"], st["lh"])
+    out = s + (t + st["ll"])
+    out[st["nan"]] = numpy.nan
+    out[st["ninf"]] = -numpy.inf
+    out[st["pinf"]] = numpy.inf
+    return out
+
+
+def logsumexp(x, axis=-1):
+    r"""log(sum_i exp(x_i)) along ``axis`` (the axis is removed).
+
+    .. math:: \mathrm{lse}(x) = m + \operatorname{log1p}(R),\quad
+              m = \max_i x_i,\ R = \sum_{i \ne k} e^{x_i - m}
+
+    with k the first argmax, x_i - m exact as a double-double (two-sum),
+    exp(x_i - m) in double-double, R a compensated sum and log1p(R) in
+    double-double; stable form of the LogSumExp (Nielsen & Sun 2016;
+    NUMERICS.md pitfall 12), accurate also where m + log1p(R) cancels.
+    Special values: +inf in a row gives +inf, an all -inf row gives -inf, nan
+    gives nan, an empty axis gives -inf. 0-d input raises ValueError.
+    """
+    rows, dtype, shape, axis = _vec_rows(x, axis)
+    if rows.shape[-1] == 0:
+        return _vec_back(numpy.full(rows.shape[0], -numpy.inf), dtype, shape, axis,
+                         keep_axis=False)
+    out = _vec_blocked(_vec_lse_core, rows, reduce=True)
+    return _vec_back(out, dtype, shape, axis, keep_axis=False)
+
+
+def _vec_log_softmax_core(rows):
+    st = _vec_state(rows)
+    h, l = _vec_log_softmax_rows(st)
+    out = numpy.where(numpy.isfinite(h), h + l, h)
+    pv = numpy.where(st["pin"], 0.0 - numpy.log(st["cnt"])[:, None], -numpy.inf)
+    return _vec_special(out, st, numpy.nan, pv, -numpy.inf)
+
+
+def log_softmax(x, axis=-1):
+    r"""log(softmax(x)) along ``axis``: x_j - lse(x), never log(softmax).
+
+    .. math:: \log\operatorname{softmax}(x)_j = (x_j - m) - \operatorname{log1p}(R)
+
+    with x_j - m and log1p(R) as double-doubles (see :func:`logsumexp`), so
+    the dominant entry gets -log1p(R) (not 0) and entries far below the max
+    keep every digit (NUMERICS.md pitfall 13; PyTorch LogSoftmax). Special
+    values: a row with +inf entries gives -log(count) on them and -inf
+    elsewhere; an all -inf row gives -inf; nan in a row gives a nan row.
+    """
+    rows, dtype, shape, axis = _vec_rows(x, axis)
+    if rows.size == 0:
+        return _vec_back(rows, dtype, shape, axis)
+    return _vec_back(_vec_blocked(_vec_log_softmax_core, rows), dtype, shape, axis)
+
+
+def _vec_softmax_core(rows):
+    st = _vec_state(rows)
+    out = _vec_softmax_rows(st)
+    pv = numpy.where(st["pin"], 1.0 / st["cnt"][:, None], 0.0)
+    return _vec_special(out, st, numpy.nan, pv, 0.0)
+
+
+def softmax(x, axis=-1):
+    r"""exp(x_j) / sum_i exp(x_i) along ``axis`` (Bridle 1990).
+
+    .. math:: \operatorname{softmax}(x)_j = \frac{e^{x_j - m}}{S},\quad S = 1 + R
+
+    with x_j - m exact (two-sum), its exp and S in double-double and one
+    final rounding (also into the subnormals), so entries far below the max
+    are not spoiled by the rounding of x_j - m, which a plain exp amplifies
+    (NUMERICS.md pitfall 13). Special values: a row with +inf entries is
+    uniform over them and 0 elsewhere; an all -inf row gives 0; nan in a row
+    gives a nan row.
+    """
+    rows, dtype, shape, axis = _vec_rows(x, axis)
+    if rows.size == 0:
+        return _vec_back(rows, dtype, shape, axis)
+    return _vec_back(_vec_blocked(_vec_softmax_core, rows), dtype, shape, axis)
+
+
+def logsumexp_grad(x, axis=-1):
+    r"""Gradient of :func:`logsumexp`: d lse / d x_j = exp(x_j - lse(x)) = softmax(x)_j.
+
+    Same kernel and special values as :func:`softmax`; an all -inf row has
+    gradient 0 (masked rows contribute nothing, unlike PyTorch #31829 and
+    JAX #6811, which return nan).
+    """
+    return softmax(x, axis=axis)
+
+
+def _vec_rows_g(x, g, axis):
+    """Rows of x and g; g takes x's dtype (as in the C backend), shapes must match."""
+    xa = _asfloat(x)
+    ga = _asfloat(g)
+    if xa.shape != ga.shape:
+        raise ValueError(f"x and g must have the same shape, got {xa.shape} and {ga.shape}")
+    rows, dtype, shape, axis2 = _vec_rows(xa, axis)
+    grows = _vec_rows(ga.astype(dtype), axis)[0]
+    return rows, grows, dtype, shape, axis2
+
+
+def _vec_softmax_vjp_core(rows, grows):
+    st = _vec_state(rows)
+    grows, gk = _vec_gscale(grows)
+    ridx = numpy.arange(rows.shape[0])
+    c = grows[ridx, st["k"]][:, None]
+    ah, al = _two_sum(grows, -c)
+    al = numpy.where(numpy.isfinite(ah), al, 0.0)
+    eh, el, ek = st["eh"], st["el"], st["ek"]
+    p, pe = _two_prod(eh, ah)
+    gh, gl = _vec_sum2(numpy.ldexp(p, ek))
+    gl = gl + numpy.ldexp(pe + (eh * al + el * ah), ek).sum(axis=1)
+    sh, sl = st["sh"][:, None], st["sl"][:, None]
+    q, qe = _two_prod(ah, sh)
+    dh, t = _two_sum(q, -gh[:, None])
+    dl = t + (qe + ah * sl + al * sh - gl[:, None])
+    qh, ql = _dd_div(dh, dl, sh, sl)
+    # y * Q = 2**k (eh + el) (qh + ql) / S: one rounding, in the final ldexp
+    vh, vl = _dd_mul(eh, el, qh, ql)
+    vh, vl = _dd_div(vh, vl, sh, sl)
+    out = _vec_ldexp2(vh, vl, ek + gk[:, None])
+    if st["pinf"].any():
+        yi = numpy.where(st["pin"], 1.0 / st["cnt"][:, None], 0.0)
+        a = grows - c
+        pv = numpy.ldexp(yi * (a - (yi * a).sum(axis=1, keepdims=True)), gk[:, None])
+    else:
+        pv = out
+    return _vec_special(out, st, numpy.nan, pv, 0.0)
+
+
+def softmax_vjp(x, g, axis=-1):
+    r"""Vector-Jacobian product of :func:`softmax`: dx = J^T g = y * (g - sum(g * y)).
+
+    .. math:: dx_i = y_i \frac{D_i}{S},\quad
+              D_i = \sum_j e_j (g_i - g_j) = (g_i - c) S - \sum_j e_j (g_j - c)
+
+    with e_j = exp(x_j - m), S = sum_j e_j, y = softmax(x) and c = g at the
+    first argmax; the products and sums are double-double, so the dominant
+    entry (y_k (g_k - sum g y) = y_k sum_{j != k} y_j (g_k - g_j)) keeps its
+    digits instead of cancelling to noise (NUMERICS.md pitfall 13), and
+    g = const gives exactly 0. g is scaled by a power of 2 per row, so any
+    finite g works. Special values: a row with +inf entries uses the limiting
+    softmax (uniform over them); an all -inf row gives 0; nan in x gives a
+    nan row. x and g must have the same shape (ValueError); the result has
+    x's dtype.
+    """
+    rows, grows, dtype, shape, axis = _vec_rows_g(x, g, axis)
+    if rows.size == 0:
+        return _vec_back(rows, dtype, shape, axis)
+    return _vec_back(_vec_blocked(_vec_softmax_vjp_core, rows, grows), dtype, shape, axis)
+
+
+def _vec_log_softmax_vjp_core(rows, grows):
+    st = _vec_state(rows)
+    grows, gk = _vec_gscale(grows)
+    Gh, Gl = _vec_sum2(grows)
+    Gh, Gl = Gh[:, None], Gl[:, None]
+    sh, sl = st["sh"][:, None], st["sl"][:, None]
+    eh, el, ek = st["eh"], st["el"], st["ek"]
+    p1, p1e = _two_prod(grows, sh)
+    p2, p2e = _two_prod(eh, Gh)
+    nh, t = _two_sum(p1, -numpy.ldexp(p2, ek))
+    nl = t + ((p1e + grows * sl) - numpy.ldexp(p2e + (eh * Gl + el * Gh), ek))
+    qh, ql = _dd_div(nh, nl, sh, sl)
+    out = _vec_ldexp2(qh, ql, gk[:, None])
+    if st["pinf"].any():
+        yi = numpy.where(st["pin"], 1.0 / st["cnt"][:, None], 0.0)
+        pv = numpy.ldexp(grows - yi * grows.sum(axis=1, keepdims=True), gk[:, None])
+    else:
+        pv = out
+    return _vec_special(out, st, numpy.nan, pv, 0.0)
+
+
+def log_softmax_vjp(x, g, axis=-1):
+    r"""Vector-Jacobian product of :func:`log_softmax`: dx = g - softmax(x) * sum(g).
+
+    .. math:: dx_i = g_i - \frac{e_i}{S} G = \frac{g_i S - e_i G}{S},\quad
+              G = \sum_j g_j
+
+    with e_i = exp(x_i - m), S = sum_j e_j and the products and sums in
+    double-double, so the dominant entry (e_k = 1: g_k S - G = g_k R - sum_{j != k} g_j)
+    does not cancel (NUMERICS.md pitfall 13). g is scaled by a power of 2 per
+    row, so any finite g works. Special values: a row with +inf entries uses
+    the limiting softmax (uniform over them); an all -inf row gives 0
+    (masked); nan in x gives a nan row. x and g must have the same shape
+    (ValueError); the result has x's dtype.
+    """
+    rows, grows, dtype, shape, axis = _vec_rows_g(x, g, axis)
+    if rows.size == 0:
+        return _vec_back(rows, dtype, shape, axis)
+    return _vec_back(_vec_blocked(_vec_log_softmax_vjp_core, rows, grows), dtype, shape, axis)
