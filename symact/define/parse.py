@@ -1,7 +1,7 @@
 """A whitelist parser for expressions typed on the command line.
 
 The text is parsed by Python's ``ast`` module and the tree is walked node by
-node; only these are accepted (DESIGN.md):
+node; only these are accepted (docs/contract.md):
 
 - numbers (int, float; taken exactly: ``0.1`` is 1/10), the names ``x``,
   declared parameters, the constants ``oo``, ``pi``, ``E``, and (when

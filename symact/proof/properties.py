@@ -1,6 +1,6 @@
 """Properties of a scalar activation, derived from its definition (never typed in).
 
-``properties(entry, values) -> dict`` in the ``show --json`` shape (DESIGN.md):
+``properties(entry, values) -> dict`` in the ``show --json`` shape (docs/contract.md):
 ``range`` (lower/upper, each closed or open), ``continuity`` (k of C^k, -1 for a
 jump, "inf" analytic), ``monotonic``, ``derivative_monotonic``,
 ``identity_near_origin``; plus ``status`` and ``detail`` per property.

@@ -1,6 +1,6 @@
 """The outcome of a proof attempt: a status, the strategy that decided it, and evidence.
 
-Statuses (DESIGN.md): ``PROVED`` (symbolic), ``NUMERIC`` (certified numerically with
+Statuses (docs/contract.md): ``PROVED`` (symbolic), ``NUMERIC`` (certified numerically with
 a stated error bound), ``DISPROVED`` (a counterexample evaluated with certified
 precision), ``UNDECIDED``.  Numeric sampling is never reported as ``PROVED``.
 """

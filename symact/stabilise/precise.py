@@ -3,7 +3,7 @@
 Each is a whole textbook expression in one argument ``u`` (the stabiliser
 rewrites the catalogue's definitions and their ``sympy.diff`` derivatives into
 them, proving every rewrite), implemented once per backend in
-``templates/numpy/precise.py.j2`` and ``templates/c/precise.c.j2`` to within
+the NumPy runtime's ``precise.py`` and the C runtime's ``precise.h`` to within
 about 1 ULP over the whole float range:
 
 ========================  ====================================================
@@ -17,7 +17,7 @@ Phi and phi are the standard normal CDF and density, c = 0.044715
 (Hendrycks & Gimpel 2016, arXiv:1606.08415).
 
 Why fused primitives rather than erfc, exp and sigmoid: the accuracy bar (a few
-ULP everywhere, NUMERICS.md pitfalls 5 and 6) needs what a composition of
+ULP everywhere, docs/numerics.md pitfall 5 and 6) needs what a composition of
 separately rounded functions cannot give:
 
 - the argument of erfc, x/sqrt(2), and of exp, x^2/2 or 2u, carried in extra

@@ -68,7 +68,7 @@ def registry() -> dict[str, type[Primitive]]:
     return dict(sorted(out.items()))
 
 
-# --- the basic set (NUMERICS.md, pitfalls 1-4, 9) --------------------------------------
+# --- the basic set (docs/numerics.md pitfall 1-4, 9) --------------------------------------
 
 class softplus(Primitive):
     """softplus(u) = log(1 + exp(u)), evaluated as max(u, 0) + log1p(exp(-|u|))."""
@@ -125,7 +125,7 @@ class log1p(Primitive):
         return sp.log(1 + u)
 
 
-# --- products and derivatives (NUMERICS.md, pitfalls 2, 7, 9, 10, 11) ----------------------
+# --- products and derivatives (docs/numerics.md pitfall 2, 7, 9, 10, 11) ----------------------
 #
 # The ``mul_*`` primitives take the factor ``a`` inside so that the implementation
 # can scale: where sigmoid(u) lies in the subnormals, ``a * sigmoid(u)`` rounded

@@ -3,7 +3,7 @@
 Each :class:`~symact.stabilise.rule.Rule` below replaces one unstable shape by
 stable primitives (:mod:`symact.stabilise.primitives`); the stabiliser proves every
 application equal to what it replaces, so the rules themselves only need to be
-*useful*.  References: NUMERICS.md (pitfall numbers in brackets) and
+*useful*.  References: docs/numerics.md (pitfall numbers in brackets) and
 ``sympy.codegen.rewriting`` (``optims_c99``), the model for a library as data.
 
 The library runs in :data:`STAGES`, each a full bottom-up pass:

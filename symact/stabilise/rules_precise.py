@@ -12,7 +12,7 @@ points (30 digits).  That test only chooses the candidate: the stabiliser then
 proves ``old == new`` with ``symact.proof.equal.prove_equal`` and drops the
 rewrite unless it is PROVED.
 
-Why the fused forms are better (NUMERICS.md pitfalls 5 and 6, and the
+Why the fused forms are better (docs/numerics.md pitfall 5 and 6, and the
 subnormal rule of the accuracy bar): see :mod:`symact.stabilise.precise`.
 """
 

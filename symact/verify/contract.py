@@ -1,4 +1,4 @@
-"""The special-value contract (NUMERICS.md, "symact's special-value contract").
+"""The special-value contract (docs/numerics.md, "symact's special-value contract").
 
 Scalar kernels, for every function and derivative:
 

@@ -1,4 +1,4 @@
-"""Where kernels are measured: input grids per dtype (DESIGN.md, "Accuracy").
+"""Where kernels are measured: input grids per dtype (docs/contract.md, "Accuracy").
 
 Scalar kernels get, in the dtype (every point an exact float of it):
 
@@ -7,7 +7,7 @@ Scalar kernels get, in the dtype (every point an exact float of it):
 - subnormals (log-spaced, the smallest, its neighbours, the largest);
 - a dense linear grid on [-40, 40] (step 1/40, not exactly representable, so
   the points carry varied significands);
-- the overflow/underflow thresholds of exp (NUMERICS.md table), ln(2^p), half of
+- the overflow/underflow thresholds of exp (docs/numerics.md table), ln(2^p), half of
   each (``sigmoid(2u)`` forms) and, per parameter set, each scaled by the
   parameter, with their float neighbours;
 - kernel-specific points: the kinks of the definition and their neighbours, and

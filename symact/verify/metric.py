@@ -1,4 +1,4 @@
-"""The accuracy metric: error in ULPs of the target dtype (DESIGN.md, "Accuracy").
+"""The accuracy metric: error in ULPs of the target dtype (docs/contract.md, "Accuracy").
 
     ulp error = |computed - exact| / ulp(exact rounded to the dtype)
 

@@ -49,6 +49,7 @@ DTYPES = (
 #: Runtime files in the order the generated source holds them, and whether each is
 #: written once for both dtypes (included once per dtype).
 FILES = (
+    ("common.h", False),
     ("doubleword.h", False),
     ("primitives.h", True),
     ("primitives_dw.h", False),
@@ -175,11 +176,11 @@ class CBackend(Backend):
     def standalone(self, files) -> str:
         """One C source with the runtime ``files`` (names from :data:`FILES`) and the
         constants they use, for testing parts of the runtime on their own."""
-        sections = self.runtime((), only=set(files))
+        sections = self.runtime((), only={"common.h", *files})
         used = {m.group(1) for s in sections for m in _CONST.finditer(s["text"])}
         parts = ["#include <float.h>", "#include <math.h>", "#include <stddef.h>",
                  "#include <stdint.h>", "#include <string.h>", "#define SYMACT_EINVAL 22",
-                 "#define SYMACT__LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))", *constant_lines(used)]
+                 *constant_lines(used)]
         for sec in sections:
             parts += [sec["prologue"], sec["text"], sec["epilogue"]]
         return "\n".join(p for p in parts if p) + "\n"

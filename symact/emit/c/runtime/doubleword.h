@@ -13,9 +13,11 @@
 
 #include <math.h>
 
+#include "common.h"
+
 typedef struct { double hi, lo; } symact__dd;
 
-static inline symact__dd symact__dd_make(double hi, double lo)
+SYMACT__INLINE symact__dd symact__dd_make(double hi, double lo)
 {
     symact__dd r;
     r.hi = hi;
@@ -24,7 +26,7 @@ static inline symact__dd symact__dd_make(double hi, double lo)
 }
 
 /* hi = fl(a + b), hi + lo = a + b exactly (Knuth) */
-static inline symact__dd symact__two_sum(double a, double b)
+SYMACT__INLINE symact__dd symact__two_sum(double a, double b)
 {
     symact__dd r;
     double bb;
@@ -35,7 +37,7 @@ static inline symact__dd symact__two_sum(double a, double b)
 }
 
 /* hi + lo = a + b exactly, for |a| >= |b| (Dekker) */
-static inline symact__dd symact__fast_two_sum(double a, double b)
+SYMACT__INLINE symact__dd symact__fast_two_sum(double a, double b)
 {
     symact__dd r;
     r.hi = a + b;
@@ -44,7 +46,7 @@ static inline symact__dd symact__fast_two_sum(double a, double b)
 }
 
 /* hi = fl(a*b), hi + lo = a*b exactly */
-static inline symact__dd symact__two_prod(double a, double b)
+SYMACT__INLINE symact__dd symact__two_prod(double a, double b)
 {
     symact__dd r;
     r.hi = a * b;
@@ -52,20 +54,20 @@ static inline symact__dd symact__two_prod(double a, double b)
     return r;
 }
 
-static inline symact__dd symact__dd_add(symact__dd a, symact__dd b)
+SYMACT__INLINE symact__dd symact__dd_add(symact__dd a, symact__dd b)
 {
     symact__dd s = symact__two_sum(a.hi, b.hi);
     return symact__fast_two_sum(s.hi, s.lo + (a.lo + b.lo));
 }
 
-static inline symact__dd symact__dd_mul(symact__dd a, symact__dd b)
+SYMACT__INLINE symact__dd symact__dd_mul(symact__dd a, symact__dd b)
 {
     symact__dd p = symact__two_prod(a.hi, b.hi);
     return symact__fast_two_sum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
 }
 
 /* a/b from the exact remainder of the first quotient */
-static inline symact__dd symact__dd_div(symact__dd a, symact__dd b)
+SYMACT__INLINE symact__dd symact__dd_div(symact__dd a, symact__dd b)
 {
     double q = a.hi / b.hi;
     symact__dd p = symact__two_prod(q, b.hi);
@@ -73,7 +75,7 @@ static inline symact__dd symact__dd_div(symact__dd a, symact__dd b)
 }
 
 /* c[0] + u*(c[1] + ... + u*c[n-1]) in double */
-static inline double symact__horner(const double *c, int n, double u)
+SYMACT__INLINE double symact__horner(const double *c, int n, double u)
 {
     double p = c[n - 1];
     int i;

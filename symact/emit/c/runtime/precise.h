@@ -9,7 +9,7 @@
  * once: float arithmetic cannot reach a few ULP near the derivatives' roots
  * (u = -0.7518), where Phi(u) and u*phi(u) cancel to any depth.
  *
- * How (NUMERICS.md pitfalls 5, 6): nothing is formed as 1 + erf or 1 + tanh.
+ * How (docs/numerics.md pitfalls 5 and 6): nothing is formed as 1 + erf or 1 + tanh.
  * With t = |u| and the Mills ratio m(t) = (1 - Phi(t))/phi(t),
  *   u*Phi(u) = -phi(t)*g(t) (u < 0),  u - phi(t)*g(t) (u > 0),  g(t) = t*m(t),
  *   Phi(u) + u*phi(u) = -+phi(t)*(t - m(t)) (+1 for u > 0),
@@ -31,13 +31,14 @@
 
 #include <math.h>
 
+#include "common.h"
 #include "constants.h"
 #include "doubleword.h"
 
 /* exp(hi + lo) = 2^k*(m.hi + m.lo), m.hi in [0.7, 1.42]: the reduced argument
  * r = rh + rl is exact to 2^-100 (ln 2 split as in fdlibm, k*LN2_HI exact),
  * e^r = 1 + r + r^2*T(r) with 1 + rh summed exactly */
-static inline symact__dd symact__pr_exp(double hi, double lo, int *k)
+SYMACT__INLINE symact__dd symact__pr_exp(double hi, double lo, int *k)
 {
     double kd = rint(hi * symact__c_INV_LN2);
     double rh = hi - kd * symact__c_LN2_SPLIT[0];
@@ -50,7 +51,7 @@ static inline symact__dd symact__pr_exp(double hi, double lo, int *k)
 }
 
 /* phi(t) = exp(-t^2/2 - ln sqrt(2 pi)) = 2^k*m, t^2 exact; 0 <= t <= 40 */
-static inline symact__dd symact__pr_npdf(double t, int *k)
+SYMACT__INLINE symact__dd symact__pr_npdf(double t, int *k)
 {
     symact__dd p = symact__two_prod(t, t);
     symact__dd s = symact__two_sum(-0.5 * p.hi, -symact__c_LN_SQRT_2PI[0]);
@@ -58,7 +59,7 @@ static inline symact__dd symact__pr_npdf(double t, int *k)
 }
 
 /* g(t) = t*(1 - Phi(t))/phi(t), 0.75 <= t <= 40 */
-static inline symact__dd symact__pr_mills_g(double t)
+SYMACT__INLINE symact__dd symact__pr_mills_g(double t)
 {
     if (t < 2.0) {
         double u = t - 1.375;
@@ -70,7 +71,7 @@ static inline symact__dd symact__pr_mills_g(double t)
 }
 
 /* 1/2 + u*(c0 + w*c1 + w^2*c2 + ...), w = u^2 */
-static inline symact__dd symact__pr_half_plus(double u, const double *c, int n, double c0lo)
+SYMACT__INLINE symact__dd symact__pr_half_plus(double u, const double *c, int n, double c0lo)
 {
     double w = u * u;
     symact__dd p = symact__two_prod(u, c[0]);
@@ -79,7 +80,7 @@ static inline symact__dd symact__pr_half_plus(double u, const double *c, int n, 
 }
 
 /* f'(u) = (u - root)*h(u) for -1.3 <= u <= -0.3, h fitted in u + 1.025 and u + 0.525 */
-static inline double symact__pr_root_window(double u, double root_hi, double root_lo,
+SYMACT__INLINE double symact__pr_root_window(double u, double root_hi, double root_lo,
                                             const double *left, int nl, double left_lo,
                                             const double *right, int nr, double right_lo)
 {
@@ -100,7 +101,7 @@ static inline double symact__pr_root_window(double u, double root_hi, double roo
 }
 
 /* u*Phi(u) = u*erfc(-u/sqrt(2))/2 (GELU, erf form) */
-static inline double symact__xndtr_f64(double u)
+SYMACT__INLINE double symact__xndtr_f64(double u)
 {
     double t, tail;
     symact__dd m, g, p;
@@ -126,7 +127,7 @@ static inline double symact__xndtr_f64(double u)
 }
 
 /* Phi(u) + u*phi(u), the derivative of u*Phi(u) */
-static inline double symact__xndtr_grad_f64(double u)
+SYMACT__INLINE double symact__xndtr_grad_f64(double u)
 {
     double t, q, tail;
     symact__dd m, g, e, b, p;
@@ -160,7 +161,7 @@ static inline double symact__xndtr_grad_f64(double u)
 
 /* x*(K1 + k3*x^2) as hi + lo, K1 = 2 sqrt(2/pi): v (k3 = K3 = K1*0.044715) or
  * x*v' (k3 = 3*K3); |x| <= 40 */
-static inline symact__dd symact__pr_cubic(double x, double k3hi, double k3lo)
+SYMACT__INLINE symact__dd symact__pr_cubic(double x, double k3hi, double k3lo)
 {
     symact__dd p = symact__two_prod(x, x);
     symact__dd a = symact__two_prod(k3hi, p.hi);
@@ -173,7 +174,7 @@ static inline symact__dd symact__pr_cubic(double x, double k3hi, double k3lo)
 }
 
 /* E = exp(-|v|) = 2^k*m (m returned), e = E unscaled, o = 1 + E; returns v < 0 */
-static inline int symact__pr_sigparts(double x, symact__dd *m, int *k, symact__dd *e,
+SYMACT__INLINE int symact__pr_sigparts(double x, symact__dd *m, int *k, symact__dd *e,
                                       symact__dd *o)
 {
     symact__dd v = symact__pr_cubic(x, symact__c_GELU_K3[0], symact__c_GELU_K3[1]);
@@ -191,7 +192,7 @@ static inline int symact__pr_sigparts(double x, symact__dd *m, int *k, symact__d
 }
 
 /* u*sigmoid(v), v = 2*sqrt(2/pi)*(u + 0.044715*u^3) (GELU, tanh form) */
-static inline double symact__xsigcubic_f64(double u)
+SYMACT__INLINE double symact__xsigcubic_f64(double u)
 {
     symact__dd m, e, o, q, n;
     int k;
@@ -213,7 +214,7 @@ static inline double symact__xsigcubic_f64(double u)
 }
 
 /* sigmoid(v) + u*v'*sigmoid(v)*sigmoid(-v), the derivative of u*sigmoid(v) */
-static inline double symact__xsigcubic_grad_f64(double u)
+SYMACT__INLINE double symact__xsigcubic_grad_f64(double u)
 {
     symact__dd m, e, o, d, den, n, q, r;
     int k;
@@ -245,22 +246,22 @@ static inline double symact__xsigcubic_grad_f64(double u)
 }
 
 /* float: the double algorithm, rounded once */
-static inline float symact__xndtr_f32(float u)
+SYMACT__INLINE float symact__xndtr_f32(float u)
 {
     return (float)symact__xndtr_f64((double)u);
 }
 
-static inline float symact__xndtr_grad_f32(float u)
+SYMACT__INLINE float symact__xndtr_grad_f32(float u)
 {
     return (float)symact__xndtr_grad_f64((double)u);
 }
 
-static inline float symact__xsigcubic_f32(float u)
+SYMACT__INLINE float symact__xsigcubic_f32(float u)
 {
     return (float)symact__xsigcubic_f64((double)u);
 }
 
-static inline float symact__xsigcubic_grad_f32(float u)
+SYMACT__INLINE float symact__xsigcubic_grad_f32(float u)
 {
     return (float)symact__xsigcubic_grad_f64((double)u);
 }

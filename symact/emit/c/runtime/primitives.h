@@ -6,14 +6,18 @@
  * and the dtype's thresholds SYMACT_TAIL, SYMACT_SMALL, ... (the C backend's DType
  * settings, where each is explained) defined; callers pass non-nan arguments.
  * Pitfall numbers in brackets refer to docs/numerics.md. */
+#include <math.h>
+
+#include "common.h"
+
 /* log(1 + exp(u)) = max(u, 0) + log1p(exp(-|u|)) [1] */
-static inline SYMACT_T SYMACT_FN(symact__softplus)(SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__softplus)(SYMACT_T u)
 {
     return (u > 0 ? u : 0) + SYMACT_LM(log1p)(SYMACT_LM(exp)(-SYMACT_LM(fabs)(u)));
 }
 
 /* -log(1 + exp(-u)) = min(u, 0) - log1p(exp(-|u|)) [3] */
-static inline SYMACT_T SYMACT_FN(symact__log_sigmoid)(SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__log_sigmoid)(SYMACT_T u)
 {
     return (u < 0 ? u : 0) - SYMACT_LM(log1p)(SYMACT_LM(exp)(-SYMACT_LM(fabs)(u)));
 }
@@ -21,7 +25,7 @@ static inline SYMACT_T SYMACT_FN(symact__log_sigmoid)(SYMACT_T u)
 /* 1/(1 + exp(-u)) by the sign of u, so exp never overflows [2].  Where e = exp(-|u|) is
  * below SMALL, 1/(1 + e) = 1 - e to within e^2 (under 1/128 ULP): one rounding instead of
  * the rounding of 1 + e followed by a division. */
-static inline SYMACT_T SYMACT_FN(symact__sigmoid)(SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__sigmoid)(SYMACT_T u)
 {
     SYMACT_T e = SYMACT_LM(exp)(-SYMACT_LM(fabs)(u));
     if (e < SYMACT_SMALL)
@@ -30,7 +34,7 @@ static inline SYMACT_T SYMACT_FN(symact__sigmoid)(SYMACT_T u)
 }
 
 /* sigmoid(u)*sigmoid(-u) = e/(1 + e)^2, e = exp(-|u|) [2] */
-static inline SYMACT_T SYMACT_FN(symact__dsigmoid)(SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__dsigmoid)(SYMACT_T u)
 {
     SYMACT_T e = SYMACT_LM(exp)(-SYMACT_LM(fabs)(u));
     SYMACT_T t = 1 + e;
@@ -40,7 +44,7 @@ static inline SYMACT_T SYMACT_FN(symact__dsigmoid)(SYMACT_T u)
 }
 
 /* 1 - tanh(u)^2 = 4e/(1 + e)^2, e = exp(-2|u|); (2h)^2, h = exp(-|u|), in the tail [9] */
-static inline SYMACT_T SYMACT_FN(symact__sech2)(SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__sech2)(SYMACT_T u)
 {
     SYMACT_T a = SYMACT_LM(fabs)(u);
     SYMACT_T e = SYMACT_LM(exp)(-2 * a);
@@ -57,7 +61,7 @@ static inline SYMACT_T SYMACT_FN(symact__sech2)(SYMACT_T u)
 
 /* a*exp(u) for u below ln(smallest normal): (a*exp(u/2))*exp(u/2), u/2 exact, so the
  * subnormal's rounding is not amplified by |a|; a zero of a's sign once it underflows */
-static inline SYMACT_T SYMACT_FN(symact__scaled_tail)(SYMACT_T a, SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__scaled_tail)(SYMACT_T a, SYMACT_T u)
 {
     SYMACT_T h = SYMACT_LM(exp)(u / 2);
     if (h == 0)
@@ -66,7 +70,7 @@ static inline SYMACT_T SYMACT_FN(symact__scaled_tail)(SYMACT_T a, SYMACT_T u)
 }
 
 /* a*sigmoid(u), the tail scaled [7] */
-static inline SYMACT_T SYMACT_FN(symact__mul_sigmoid)(SYMACT_T a, SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__mul_sigmoid)(SYMACT_T a, SYMACT_T u)
 {
     SYMACT_T e, p;
     if (u >= 0) {
@@ -82,7 +86,7 @@ static inline SYMACT_T SYMACT_FN(symact__mul_sigmoid)(SYMACT_T a, SYMACT_T u)
 }
 
 /* a*sigmoid(u)*sigmoid(-u) = a*e/(1 + e)^2, e = exp(-|u|), the tail scaled [7] */
-static inline SYMACT_T SYMACT_FN(symact__mul_dsigmoid)(SYMACT_T a, SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__mul_dsigmoid)(SYMACT_T a, SYMACT_T u)
 {
     SYMACT_T m = -SYMACT_LM(fabs)(u);
     SYMACT_T e, t, p;
@@ -99,7 +103,7 @@ static inline SYMACT_T SYMACT_FN(symact__mul_dsigmoid)(SYMACT_T a, SYMACT_T u)
 
 
 /* sqrt(u^2 + c), c >= 0, without overflow of u^2 [10] */
-static inline SYMACT_T SYMACT_FN(symact__sqrt_sq_plus)(SYMACT_T u, SYMACT_T c)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__sqrt_sq_plus)(SYMACT_T u, SYMACT_T c)
 {
     SYMACT_T a = SYMACT_LM(fabs)(u);
     if (a > SYMACT_SQRT_BIG)
@@ -108,14 +112,14 @@ static inline SYMACT_T SYMACT_FN(symact__sqrt_sq_plus)(SYMACT_T u, SYMACT_T c)
 }
 
 /* 1/u^2 as (1/u)*(1/u): u*u overflows long before 1/u^2 underflows [11] */
-static inline SYMACT_T SYMACT_FN(symact__inv_sq)(SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__inv_sq)(SYMACT_T u)
 {
     SYMACT_T r = 1 / u;
     return r * r;
 }
 
 /* a*exp(u), the tail scaled */
-static inline SYMACT_T SYMACT_FN(symact__mul_exp)(SYMACT_T a, SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__mul_exp)(SYMACT_T a, SYMACT_T u)
 {
     if (u < SYMACT_TAIL)
         return SYMACT_FN(symact__scaled_tail)(a, u);
@@ -124,7 +128,7 @@ static inline SYMACT_T SYMACT_FN(symact__mul_exp)(SYMACT_T a, SYMACT_T u)
 
 /* expm1(u) - u*exp(u); for v = -u in [0, 2]: -exp(-v) * sum_{k>=2} v^k/k!, summed by
  * Horner as (v^2/2)(1 + (v/3)(1 + (v/4)(1 + ...))), all terms positive */
-static inline SYMACT_T SYMACT_FN(symact__expm1_sub_uexp)(SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__expm1_sub_uexp)(SYMACT_T u)
 {
     SYMACT_T v = -u, t = 1;
     int k;
@@ -142,7 +146,7 @@ static inline SYMACT_T SYMACT_FN(symact__expm1_sub_uexp)(SYMACT_T u)
  * of a rounded quotient is exact), exp(q)*(1 + r) off by r^2/2; exp(fl(u/c)) alone amplifies
  * the quotient's rounding by |u/c|.  Where exp(q) is subnormal,
  * (exp(q/2)*(1 + r))*exp(q/2): one rounding into the subnormals. */
-static inline SYMACT_T SYMACT_FN(symact__exp_div)(SYMACT_T u, SYMACT_T c)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__exp_div)(SYMACT_T u, SYMACT_T c)
 {
     SYMACT_T q = u / c, r, h;
     if (!(q > SYMACT_QLO && q < SYMACT_QHI)) /* exp(q) is 0 or inf, or q is nan */
@@ -160,7 +164,7 @@ static inline SYMACT_T SYMACT_FN(symact__exp_div)(SYMACT_T u, SYMACT_T c)
 /* f(u/c), f(w) = expm1(w) - w*exp(w), with u/c = q + r carried exactly (r = fma(-q, c, u)/c):
  * f(q) + f'(q)*r, f'(q) = -q*exp(q), off by r^2.  Near w = 0, f = -w^2/2 doubles the
  * relative rounding of fl(u/c). */
-static inline SYMACT_T SYMACT_FN(symact__expm1_sub_uexp_div)(SYMACT_T u, SYMACT_T c)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__expm1_sub_uexp_div)(SYMACT_T u, SYMACT_T c)
 {
     SYMACT_T q = u / c;
     if (!(q > SYMACT_QLO && q < SYMACT_QHI))
@@ -168,12 +172,12 @@ static inline SYMACT_T SYMACT_FN(symact__expm1_sub_uexp_div)(SYMACT_T u, SYMACT_
     return SYMACT_FN(symact__expm1_sub_uexp)(q) - (q * SYMACT_LM(exp)(q)) * (SYMACT_LM(fma)(-q, c, u) / c);
 }
 
-static inline SYMACT_T SYMACT_FN(symact__expm1)(SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__expm1)(SYMACT_T u)
 {
     return SYMACT_LM(expm1)(u);
 }
 
-static inline SYMACT_T SYMACT_FN(symact__log1p)(SYMACT_T u)
+SYMACT__INLINE SYMACT_T SYMACT_FN(symact__log1p)(SYMACT_T u)
 {
     return SYMACT_LM(log1p)(u);
 }

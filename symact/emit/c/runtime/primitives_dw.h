@@ -8,6 +8,7 @@
 
 #include <math.h>
 
+#include "common.h"
 #include "doubleword.h"
 
 /* Below this, products are small enough that their double-word corrections would be
@@ -19,7 +20,7 @@
 /* (a*n)/b with n = nh + nl and b = bh + bl double-words: q + residual/bh, the product a*n
  * and the remainder of the quotient exact (fma), so one rounding remains, the quotient's;
  * where q*bh overflows or a*nh is tiny the plain quotient is returned. */
-static inline double symact__mul_dd_div(double a, symact__dd n, symact__dd b)
+SYMACT__INLINE double symact__mul_dd_div(double a, symact__dd n, symact__dd b)
 {
     double ph = a * n.hi, q = ph / b.hi;
     if (isfinite(q * b.hi) && fabs(ph) > SYMACT__DW_TINY)
@@ -30,7 +31,7 @@ static inline double symact__mul_dd_div(double a, symact__dd n, symact__dd b)
 /* a*n/(n + 2), n = e(2 + e), 0 <= e <= 1: n and n + 2 (in (2, 5], the bottom of its
  * binade) as double-words, the quotient rounded once; plain a*(n/(n + 2)) rounds five
  * times (mish: 3.7 ULP). */
-static inline double symact__mul_n_over_n2_f64(double a, double e)
+SYMACT__INLINE double symact__mul_n_over_n2_f64(double a, double e)
 {
     symact__dd t = symact__fast_two_sum(2.0, e); /* 2 >= e */
     symact__dd n = symact__dd_mul(symact__dd_make(e, 0.0), t);
@@ -39,7 +40,7 @@ static inline double symact__mul_n_over_n2_f64(double a, double e)
 
 /* a*tanh(log(1 + exp(u))); for u < 0 with e = exp(u), n = e(2 + e):
  * tanh(log(1 + e)) = n/(n + 2), no cancellation; the tail scaled [8] */
-static inline double symact__mul_tanh_softplus_f64(double a, double u)
+SYMACT__INLINE double symact__mul_tanh_softplus_f64(double a, double u)
 {
     if (u >= 0)
         return a * tanh(symact__softplus_f64(u));
@@ -53,7 +54,7 @@ static inline double symact__mul_tanh_softplus_f64(double a, double u)
  * normal), e = h*h with h = exp(u/2): the quotient is formed with h and multiplied by h
  * last (one rounding into the subnormals).  For u > 0 (not used by mish', kept correct)
  * w = exp(-u): a*w^3/(1 + 2w + 2w^2)^2. */
-static inline double symact__mul_exp_div_sq_tsp_f64(double a, double u)
+SYMACT__INLINE double symact__mul_exp_div_sq_tsp_f64(double a, double u)
 {
     double e, f, q, w, r;
     symact__dd n, b, d;
@@ -73,12 +74,12 @@ static inline double symact__mul_exp_div_sq_tsp_f64(double a, double u)
     return q;
 }
 
-static inline float symact__mul_tanh_softplus_f32(float a, float u)
+SYMACT__INLINE float symact__mul_tanh_softplus_f32(float a, float u)
 {
     return (float)symact__mul_tanh_softplus_f64(a, u);
 }
 
-static inline float symact__mul_exp_div_sq_tsp_f32(float a, float u)
+SYMACT__INLINE float symact__mul_exp_div_sq_tsp_f32(float a, float u)
 {
     return (float)symact__mul_exp_div_sq_tsp_f64(a, u);
 }

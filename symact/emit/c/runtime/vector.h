@@ -5,12 +5,13 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "common.h"
 #include "vector_core.h"
 
 /* Scans a row: nan anywhere -> NAN; +inf present -> PINF (k = first +inf);
  * max -inf -> NINF; otherwise FINITE with m, the first argmax k, S = 1 + R
  * and L = log1p(R) in double-double. */
-static symact__vec_row SYMACT_FN(symact__vec_scan)(size_t n, const SYMACT_T *x)
+SYMACT__INLINE symact__vec_row SYMACT_FN(symact__vec_scan)(size_t n, const SYMACT_T *x)
 {
     symact__vec_row w;
     symact__dd r, e;
@@ -19,6 +20,8 @@ static symact__vec_row SYMACT_FN(symact__vec_scan)(size_t n, const SYMACT_T *x)
     w.m = -HUGE_VAL;
     w.cnt = 0.0;
     w.k = 0;
+    w.s = symact__dd_make(1.0, 0.0);
+    w.lg = symact__dd_make(0.0, 0.0);
     for (j = 0; j < n; ++j) {
         double v = (double)x[j];
         if (isnan(v)) {
@@ -143,7 +146,7 @@ int SYMACT_FN(symact_log_softmax)(size_t rows, size_t cols, const SYMACT_T *x, S
 }
 
 /* The cotangent row's scale exponent (see symact__vec_gscale). */
-static int SYMACT_FN(symact__vec_gexp)(size_t n, const SYMACT_T *g)
+SYMACT__INLINE int SYMACT_FN(symact__vec_gexp)(size_t n, const SYMACT_T *g)
 {
     double gmax = 0.0;
     size_t j;

@@ -11,11 +11,11 @@
  *   softmax:     dx_i = y_i * sum_j e_j (g_i - g_j) / S
  *   log_softmax: dx_i = (g_i S - e_i sum_j g_j) / S
  * in double-double, so every output element is within about 1 ULP
- * (NUMERICS.md pitfalls 12 and 13). The float32 kernels read float, work in
+ * (docs/numerics.md pitfalls 12 and 13). The float32 kernels read float, work in
  * double (so float results are rounded once) and write float: the same
  * algorithm and accuracy as the NumPy backend, which promotes float32 for
  * the same reason (NumPy's float32 exp is a ~2 ULP SIMD approximation).
- * Special values (NUMERICS.md contract): nan in a row -> nan row; +inf in a
+ * Special values (the special-value contract, docs/contract.md): nan in a row -> nan row; +inf in a
  * row -> the limit (uniform over the +inf entries); an all -inf row ->
  * logsumexp -inf, softmax 0, log_softmax -inf, gradient and VJPs 0.
  * Two-products use fma(), exact whatever the target's contraction setting.
@@ -28,6 +28,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "common.h"
 #include "constants.h"
 #include "doubleword.h"
 
@@ -40,7 +41,7 @@
 /* exp(h + l) for -746 <= h <= 0 as 2^k * (e.hi + e.lo), relative error about
  * 2^-104: h + l = n ln2/64 + r, exp = 2^(n>>6) * 2^((n&63)/64) * exp(r),
  * exp(r) - 1 by Horner (degree 12, double-double up to degree 5). */
-static symact__dd symact__vec_exp2(double h, double l, int *k)
+SYMACT__INLINE symact__dd symact__vec_exp2(double h, double l, int *k)
 {
     double n = nearbyint(h * symact__c_INV_LN2_64);
     int ni = (int)n, i;
@@ -73,7 +74,7 @@ static symact__dd symact__vec_exp2(double h, double l, int *k)
  * f in [sqrt(1/2), sqrt(2)), log = k ln2 + 2 atanh(s), s = (f-1)/(f+1),
  * |s| <= 0.1716, atanh(s) = s + s^3 sum_i s^(2i)/(2i+3) (22 terms,
  * Abramowitz & Stegun 4.1.27). */
-static symact__dd symact__vec_log1p2(symact__dd r)
+SYMACT__INLINE symact__dd symact__vec_log1p2(symact__dd r)
 {
     symact__dd s = symact__two_sum(1.0, r.hi), num, den, q, w, p, c, kl;
     double mant, qh;
@@ -108,7 +109,7 @@ static symact__dd symact__vec_log1p2(symact__dd r)
 /* (h + l) 2^k rounded once, also when the result is subnormal (where
  * ldexp(h + l, k) would round twice): the exact residual of rounding h, plus
  * l, decides whether to step one subnormal ulp. */
-static double symact__vec_ldexp2(double h, double l, int k)
+SYMACT__INLINE double symact__vec_ldexp2(double h, double l, int k)
 {
     double v = ldexp(h + l, k), w, r, half;
     if (!(fabs(v) < DBL_MIN) || !isfinite(h))
@@ -134,7 +135,7 @@ typedef struct {
 
 /* d = x - m exactly as a double-double; e = exp(d) in double-double, scaled
  * (0 below the exp floor, which covers x = -inf). */
-static symact__dd symact__vec_shift(double x, double m)
+SYMACT__INLINE symact__dd symact__vec_shift(double x, double m)
 {
     symact__dd d = symact__two_sum(x, -m);
     if (!isfinite(d.hi))
@@ -143,7 +144,7 @@ static symact__dd symact__vec_shift(double x, double m)
 }
 
 /* exp(d) = 2^k (e.hi + e.lo), or 0 with k = 0 below the VJP floor. */
-static symact__dd symact__vec_exp_parts(symact__dd d, int *k)
+SYMACT__INLINE symact__dd symact__vec_exp_parts(symact__dd d, int *k)
 {
     symact__dd e;
     if (!(d.hi >= SYMACT__VEC_VJP_FLOOR)) {
@@ -156,7 +157,7 @@ static symact__dd symact__vec_exp_parts(symact__dd d, int *k)
 }
 
 /* softmax_i = exp(d_i - L) = 2^k (h + l), or 0 below ``floor``. */
-static symact__dd symact__vec_softmax_parts(double x, const symact__vec_row *w, double floor, int *k)
+SYMACT__INLINE symact__dd symact__vec_softmax_parts(double x, const symact__vec_row *w, double floor, int *k)
 {
     symact__dd d = symact__vec_shift(x, w->m);
     symact__dd h;
@@ -176,7 +177,7 @@ static symact__dd symact__vec_softmax_parts(double x, const symact__vec_row *w, 
 }
 
 /* softmax_i rounded once (also into the subnormals). */
-static double symact__vec_softmax_at(double x, const symact__vec_row *w)
+SYMACT__INLINE double symact__vec_softmax_at(double x, const symact__vec_row *w)
 {
     int k;
     symact__dd y = symact__vec_softmax_parts(x, w, SYMACT__VEC_EXP_FLOOR, &k);
@@ -186,7 +187,7 @@ static double symact__vec_softmax_at(double x, const symact__vec_row *w)
 /* The exponent k that scales a row of g to max |g 2^-k| in [2^899, 2^900)
  * (0 for an all-zero row): the VJPs are linear in g, and the power-of-2
  * scale keeps double-double products and sums in range for any finite g. */
-static int symact__vec_gscale(double gmax)
+SYMACT__INLINE int symact__vec_gscale(double gmax)
 {
     int e;
     if (!(gmax > 0.0) || !isfinite(gmax))
@@ -195,7 +196,7 @@ static int symact__vec_gscale(double gmax)
     return e - 900;
 }
 
-static double symact__vec_log_softmax_at(double x, const symact__vec_row *w)
+SYMACT__INLINE double symact__vec_log_softmax_at(double x, const symact__vec_row *w)
 {
     symact__dd d = symact__vec_shift(x, w->m);
     symact__dd h;
@@ -206,14 +207,14 @@ static double symact__vec_log_softmax_at(double x, const symact__vec_row *w)
 }
 
 /* Accumulates t into the double-double (s, c) (Neumaier-style two-sum). */
-static void symact__vec_acc(symact__dd *a, double t)
+SYMACT__INLINE void symact__vec_acc(symact__dd *a, double t)
 {
     symact__dd z = symact__two_sum(a->hi, t);
     a->hi = z.hi;
     a->lo += z.lo;
 }
 
-static float symact__vec_out_f32(double v)
+SYMACT__INLINE float symact__vec_out_f32(double v)
 {
     /* Beyond FLT_MAX + half an ulp the correctly rounded float is infinite. */
     if (v >= 0x1.ffffffp127)
@@ -223,7 +224,7 @@ static float symact__vec_out_f32(double v)
     return (float)v;
 }
 
-static double symact__vec_out_f64(double v)
+SYMACT__INLINE double symact__vec_out_f64(double v)
 {
     return v;
 }

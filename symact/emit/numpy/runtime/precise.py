@@ -1,12 +1,12 @@
-"""Precise primitives for the GELU families (templates/numpy/precise.py.j2),
-one per class in symact/primitives_precise.py, called as _<impl>(u):
+"""Precise primitives for the GELU families, one per class in
+symact/stabilise/precise.py, called as _<impl>(u):
   _xndtr(u)          = u*Phi(u)                      (gelu, erf form)
   _xndtr_grad(u)     = Phi(u) + u*phi(u)              (its derivative)
   _xsigcubic(u)      = u*sigmoid(v), v = 2*sqrt(2/pi)*(u + 0.044715*u**3)   (gelu_tanh)
   _xsigcubic_grad(u) = sigmoid(v) + u*v'*sigmoid(v)*sigmoid(-v)
 Phi and phi are the standard normal CDF and density.  Within 1 ULP in float64
 over the whole range; float32 rounds the float64 result once.
-How (NUMERICS.md pitfalls 5, 6): nothing is formed as 1 + erf or 1 + tanh.
+How (docs/numerics.md pitfalls 5 and 6): nothing is formed as 1 + erf or 1 + tanh.
 With t = |u| and the Mills ratio m(t) = (1 - Phi(t))/phi(t),
   u*Phi(u) = -phi(t)*g(t) (u < 0),  u - phi(t)*g(t) (u > 0),  g(t) = t*m(t),
   Phi(u) + u*phi(u) = -+phi(t)*(t - m(t)) (+1 for u > 0),

@@ -1,14 +1,14 @@
-"""Stable primitives (templates/numpy/primitives.py.j2), one per
-symact.primitives class, called as _<impl>(...) by the kernels below.
+"""Stable primitives, one per class of symact/stabilise/primitives.py, called as
+_<impl>(...) by the generated kernels.
 Arguments are float64 ndarrays (kernels compute in float64, see _run); the
 caller has set numpy.errstate(all="ignore") and handles nan inputs, so these
 only need to be accurate and never overflow where the result is finite.
-NUMERICS.md pitfall numbers in brackets.
+Pitfall numbers in brackets refer to docs/numerics.md.
 """
 
 import numpy
 
-from symact.emit.numpy.runtime.doubleword import _mul_err, _two_sum
+from symact.emit.numpy.runtime.doubleword import _dd_add, _dd_mul, _fast_two_sum, _mul_err
 
 # Below this u, exp(u) is subnormal in float64 (ln of the smallest normal is
 # -708.396...): products a*exp(u) are then formed as (a*exp(u/2))*exp(u/2) so the
@@ -98,30 +98,36 @@ def _mul_dsigmoid(a, u):
     return _scaled_tail(a, -au, y, -au < _TAIL)
 
 
-def _mul_n_over_n2(a, e):
-    """a*n/(n + 2), n = e(2 + e), 0 <= e <= 1: n and n + 2 (in (2, 5], the bottom of its
-    binade) carried as double-word pairs (two-sum, Dekker's product), the quotient rounded
-    once (q + residual/b_hi); plain a*(n/(n + 2)) rounds five times (mish: 3.7 ULP)."""
-    th = 2 + e
-    tl = e - (th - 2)  # exact: 2 >= e
-    nh = e * th
-    nl = _mul_err(e, th, nh) + e * tl
-    bh, bl = _two_sum(2.0, nh)
-    bl = bl + nl
-    s = bh + bl
-    bl = bl - (s - bh)
-    bh = s
+def _n_and_n_plus_2(e):
+    """n = e(2 + e) and n + 2, 0 <= e <= 1, as double-words (n + 2 lies in (2, 5], the
+    bottom of its binade, where rounding it costs most)."""
+    th, tl = _fast_two_sum(2.0, e)  # exact: 2 >= e
+    nh, nl = _dd_mul(e, 0.0, th, tl)
+    bh, bl = _dd_add(2.0, 0.0, nh, nl)
+    return nh, nl, bh, bl
+
+
+def _mul_dd_div(a, nh, nl, bh, bl):
+    """a*(nh + nl)/(bh + bl): q + residual/bh with a*nh and the remainder of the quotient
+    exact (Dekker's product), so one rounding remains, the quotient's.  The corrections
+    only where every product is finite and normal (elsewhere they are below an ULP of the
+    result, or the result is 0 or inf)."""
     ph = a * nh
     q = ph / bh
     p = q * bh
-    # the corrections only where every product is finite and normal (elsewhere they are
-    # below an ULP of the result or the result is 0/inf)
     fine = numpy.isfinite(p) & (numpy.abs(a) < 2.0 ** 990) & (numpy.abs(ph) > 2.0 ** -960)
     z = lambda v, d=0.0: numpy.where(fine, v, d)  # noqa: E731
     qf, pf, phf, af = z(q), z(p), z(ph), z(a)
     pl = _mul_err(af, z(nh), phf) + af * nl
     res = ((phf - pf) - _mul_err(qf, z(bh, 1.0), pf)) + pl - qf * bl
     return q + res / bh
+
+
+def _mul_n_over_n2(a, e):
+    """a*n/(n + 2), n = e(2 + e), 0 <= e <= 1, the quotient rounded once; plain
+    a*(n/(n + 2)) rounds five times (mish: 3.7 ULP)."""
+    nh, nl, bh, bl = _n_and_n_plus_2(e)
+    return _mul_dd_div(a, nh, nl, bh, bl)
 
 
 def _mul_tanh_softplus(a, u):
@@ -218,28 +224,9 @@ def _mul_exp_div_sq_tsp(a, u):
     e = numpy.exp(un)
     tail = un < _TAIL
     f = numpy.where(tail, numpy.exp(un / 2), e)  # the factor of e that multiplies a here
-    th = 2 + e
-    tl = e - (th - 2)  # exact: 2 >= e
-    nh = e * th
-    nl = _mul_err(e, th, nh) + e * tl
-    bh, bl = _two_sum(2.0, nh)
-    bl = bl + nl
-    s = bh + bl
-    bl = bl - (s - bh)
-    bh = s
-    dh = bh * bh
-    dl = _mul_err(bh, bh, dh) + 2 * bh * bl
-    ah = a * f
-    # (ah + al)/(dh + dl) = q + (ah - q*dh + al - q*dl)/dh to within 2^-104, ah - q*dh and
-    # al = a*f - ah exact (Dekker); only where the products stay finite and normal
-    q = ah / dh
-    p = q * dh
-    fine = numpy.isfinite(p) & (numpy.abs(a) < 2.0 ** 990) & (numpy.abs(ah) > 2.0 ** -960)
-    z = lambda v, d=0.0: numpy.where(fine, v, d)  # noqa: E731
-    qf, pf, ahf = z(q), z(p), z(ah)
-    al = _mul_err(z(a), z(f), ahf)
-    res = ((ahf - pf) - _mul_err(qf, z(dh, 1.0), pf)) + al - qf * dl
-    y = q + res / dh
+    _, _, bh, bl = _n_and_n_plus_2(e)
+    dh, dl = _dd_mul(bh, bl, bh, bl)
+    y = _mul_dd_div(a, f, 0.0, dh, dl)
     y = numpy.where(tail, numpy.where(f == 0, numpy.copysign(0.0, a), y * f), y)
     if not numpy.all(neg):
         w = numpy.exp(-numpy.where(neg, 0.0, u))

@@ -1,5 +1,5 @@
 """Vector activations along an axis: logsumexp, softmax, log_softmax, their
-gradient and vector-Jacobian products (templates/numpy/vector.py.j2).
+gradient and vector-Jacobian products.
 Every kernel works on rows x[0..n-1] (the chosen axis) with m = max(x) and
 d_i = x_i - m carried exactly as a double-double dh + dl (two-sum), so that
 exp(d_i) = exp(dh) * (1 + dl) does not amplify the rounding of x_i - m.
@@ -289,7 +289,7 @@ def _vec_gscale(grows):
 
 
 def _vec_special(out, st, nan_val, pinf_vals, ninf_val):
-    """Overwrite the special rows of ``out`` per the NUMERICS.md contract."""
+    """Overwrite the special rows of ``out`` per the the special-value contract, docs/contract.md."""
     out[st["nan"]] = numpy.nan
     out[st["ninf"]] = ninf_val
     if st["pinf"].any():
@@ -332,7 +332,7 @@ def logsumexp(x, axis=-1):
     with k the first argmax, x_i - m exact as a double-double (two-sum),
     exp(x_i - m) in double-double, R a compensated sum and log1p(R) in
     double-double; stable form of the LogSumExp (Nielsen & Sun 2016;
-    NUMERICS.md pitfall 12), accurate also where m + log1p(R) cancels.
+    docs/numerics.md pitfall 12), accurate also where m + log1p(R) cancels.
     Special values: +inf in a row gives +inf, an all -inf row gives -inf, nan
     gives nan, an empty axis gives -inf. 0-d input raises ValueError.
     """
@@ -359,7 +359,7 @@ def log_softmax(x, axis=-1):
 
     with x_j - m and log1p(R) as double-doubles (see :func:`logsumexp`), so
     the dominant entry gets -log1p(R) (not 0) and entries far below the max
-    keep every digit (NUMERICS.md pitfall 13; PyTorch LogSoftmax). Special
+    keep every digit (docs/numerics.md pitfall 13; PyTorch LogSoftmax). Special
     values: a row with +inf entries gives -log(count) on them and -inf
     elsewhere; an all -inf row gives -inf; nan in a row gives a nan row.
     """
@@ -384,7 +384,7 @@ def softmax(x, axis=-1):
     with x_j - m exact (two-sum), its exp and S in double-double and one
     final rounding (also into the subnormals), so entries far below the max
     are not spoiled by the rounding of x_j - m, which a plain exp amplifies
-    (NUMERICS.md pitfall 13). Special values: a row with +inf entries is
+    (docs/numerics.md pitfall 13). Special values: a row with +inf entries is
     uniform over them and 0 elsewhere; an all -inf row gives 0; nan in a row
     gives a nan row.
     """
@@ -453,7 +453,7 @@ def softmax_vjp(x, g, axis=-1):
     with e_j = exp(x_j - m), S = sum_j e_j, y = softmax(x) and c = g at the
     first argmax; the products and sums are double-double, so the dominant
     entry (y_k (g_k - sum g y) = y_k sum_{j != k} y_j (g_k - g_j)) keeps its
-    digits instead of cancelling to noise (NUMERICS.md pitfall 13), and
+    digits instead of cancelling to noise (docs/numerics.md pitfall 13), and
     g = const gives exactly 0. g is scaled by a power of 2 per row, so any
     finite g works. Special values: a row with +inf entries uses the limiting
     softmax (uniform over them); an all -inf row gives 0; nan in x gives a
@@ -495,7 +495,7 @@ def log_softmax_vjp(x, g, axis=-1):
 
     with e_i = exp(x_i - m), S = sum_j e_j and the products and sums in
     double-double, so the dominant entry (e_k = 1: g_k S - G = g_k R - sum_{j != k} g_j)
-    does not cancel (NUMERICS.md pitfall 13). g is scaled by a power of 2 per
+    does not cancel (docs/numerics.md pitfall 13). g is scaled by a power of 2 per
     row, so any finite g works. Special values: a row with +inf entries uses
     the limiting softmax (uniform over them); an all -inf row gives 0
     (masked); nan in x gives a nan row. x and g must have the same shape

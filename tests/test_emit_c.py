@@ -16,6 +16,7 @@ import pytest
 import symact_numpy as S
 from symact.define import catalogue
 from symact.emit.resources import generated_dir
+from conftest import compiler_command
 
 GEN = generated_dir()
 CC = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
@@ -30,12 +31,18 @@ def _decls():
     return DECL.findall((GEN / "symact.h").read_text())
 
 
-@needs_cc
-@pytest.mark.parametrize("compiler", sorted({os.path.realpath(c) for c in (CC, shutil.which("gcc"),
-                                                                            shutil.which("clang")) if c}))
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
 def test_compiles_with_strict_flags(compiler, tmp_path):
-    subprocess.run([compiler, *STRICT, "-O2", "-c", str(GEN / "symact.c"), "-o", str(tmp_path / "s.o")],
-                   check=True, capture_output=True)
+    """Warning-free under both compilers; CI installs both, so there the test cannot skip."""
+    cc = compiler_command(compiler)
+    if cc is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{compiler} is not installed on the CI machine")
+        pytest.skip(f"{compiler} is not installed")
+    for opt in ("-O0", "-O2", "-O3"):
+        proc = subprocess.run([*cc, *STRICT, opt, "-c", str(GEN / "symact.c"), "-o", str(tmp_path / "s.o")],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, f"{compiler} {opt}:\n{proc.stderr[:3000]}"
 
 
 @pytest.mark.skipif(CXX is None, reason="no C++ compiler")

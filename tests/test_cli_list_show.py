@@ -1,4 +1,4 @@
-"""`symact list` and `symact show`: output, JSON shape and exit codes (DESIGN.md)."""
+"""`symact list` and `symact show`: output, JSON shape and exit codes (docs/contract.md)."""
 
 from __future__ import annotations
 

@@ -358,7 +358,7 @@ def test_naive_form_fails_where_the_primitive_holds(kernel, naive, point, clib):
 
 
 def test_float32_textbook_gelu_fails_at_minus_5_5():
-    """NUMERICS.md [5]: 0.5x(1 + erf(x/sqrt2)) in float32 is ~57% wrong at x = -5.5."""
+    """docs/numerics.md [5]: 0.5x(1 + erf(x/sqrt2)) in float32 is ~57% wrong at x = -5.5."""
     x = np.float32(-5.5)
     with np.errstate(all="ignore"):
         erf = np.float32(math.erf(float(x / np.float32(_S2))))

@@ -287,7 +287,7 @@ def test_gradient_of_constant_cotangent_is_exactly_zero(backend):
 
 
 # --------------------------------------------------------------------------
-# Special values: the NUMERICS.md contract, exactly
+# Special values: the the special-value contract, docs/contract.md, exactly
 # --------------------------------------------------------------------------
 INF, NAN = np.inf, np.nan
 

@@ -16,7 +16,7 @@ from symact.define.model import ParameterError, X, vector_symbols
 SCALARS = [e for e in catalogue.ENTRIES if not e.vector]
 VECTORS = [e for e in catalogue.ENTRIES if e.vector]
 
-# DESIGN.md's catalogue, typed here from the contract, not read from the code under test.
+# docs/contract.md's catalogue, typed here from the contract, not read from the code under test.
 DESIGN_NAMES = {
     "relu": {}, "leaky_relu": {"negative_slope": 0.01}, "prelu": {"a": 0.25}, "gelu": {},
     "gelu_tanh": {}, "silu": {}, "softplus": {"beta": 1.0}, "sigmoid": {}, "heaviside": {"h0": 0.5},

@@ -81,7 +81,7 @@ def test_dtype_shape_and_no_warnings(name):
     del finite_in
 
 
-# Hand-derived limits and values (NUMERICS.md special-value contract).
+# Hand-derived limits and values (docs/numerics.md special-value contract).
 LN2 = math.log(2.0)
 KNOWN = [
     ("softplus", -np.inf, 0.0), ("softplus", np.inf, np.inf), ("softplus", 0.0, LN2),
