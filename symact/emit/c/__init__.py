@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import sympy as sp
+
 from symact.emit.backend import Backend, DType
 from symact.emit.c.printer import CPrinter
 from symact.emit.constants import load as load_constants
@@ -102,6 +104,31 @@ def constant_lines(used: set[str]) -> list[str]:
     return out
 
 
+_ALGEBRAIC = (sp.Abs, sp.sign, sp.Piecewise, sp.Min, sp.Max, sp.Heaviside)
+
+
+def compute_dtype(expr, d: DType) -> DType:
+    """The dtype a kernel of dtype ``d`` computes in: its own for a stable form of
+    arithmetic alone; double for float32 as soon as a transcendental function or a
+    primitive appears, since the double evaluation rounded once is within half an ULP of
+    float, which float arithmetic over exp and log cannot promise, and costs no more in
+    vectorised code than the float evaluation's extra work would."""
+    if d.name == "float64":
+        return d
+    for node in sp.preorder_traversal(expr):
+        if (isinstance(node, sp.Function) and not isinstance(node, _ALGEBRAIC)) or \
+                (isinstance(node, sp.Pow) and not node.exp.is_Integer):
+            return DTYPES[0]
+    return d
+
+
+def _dtype_names(d: DType) -> dict:
+    """The spellings a template needs to compute in ``d``: type, tag, libm suffix, the
+    largest finite value, infinity."""
+    return {"CT": d.ctype, "ctag": d.tag, "S": d.settings["LM_SUFFIX"], "MAX": d.settings["MAX"],
+            "HUGE": "HUGE_VAL" if d.name == "float64" else "HUGE_VALF"}
+
+
 def _signature(spec, d: DType) -> str:
     t = d.ctype
     if spec.vector:
@@ -147,16 +174,18 @@ class CBackend(Backend):
             if spec.vector:
                 continue
             expr = prepare(forms[spec.name].stable)
+            compute = {d.name: compute_dtype(expr, d) for d in self.dtypes}
+            variants = [d for d in self.dtypes if d in compute.values()]
             scalar.append({
                 "name": spec.name,
                 "summary": safe_comment(spec.description),
                 "params": [{"name": p.name} for p in spec.params],
-                "dtypes": [{
-                    "T": d.ctype, "tag": d.tag, "S": d.settings["LM_SUFFIX"], "MAX": d.settings["MAX"],
-                    "expr": printers[d.name].doprint(expr),
-                    "constraints": [printers[d.name].doprint(c) for c in spec.constraints],
-                    "signature": _signature(spec, d),
-                } for d in self.dtypes],
+                # the stable form, printed once per dtype it is computed in
+                "variants": [dict(_dtype_names(d), expr=printers[d.name].doprint(expr)) for d in variants],
+                # the entry points, one per dtype: read T, compute in CT, write T
+                "dtypes": [dict(_dtype_names(compute[d.name]), T=d.ctype, tag=d.tag,
+                                constraints=[printers[d.name].doprint(c) for c in spec.constraints],
+                                signature=_signature(spec, d)) for d in self.dtypes],
             })
         runtime = self.runtime(kernels)
         used = {m.group(1) for s in runtime for m in _CONST.finditer(s["text"])}

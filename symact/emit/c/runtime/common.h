@@ -16,4 +16,16 @@
 
 #define SYMACT__LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* Before an elementwise loop: its iterations are independent (y[i] depends on x[i]
+ * alone, also in place), so the compiler need not version the loop for aliasing.
+ * OpenMP's simd where it is on; gcc's ivdep; nothing for clang, whose spelling
+ * (vectorize(assume_safety)) turns a loop it cannot vectorise into a warning. */
+#if defined(_OPENMP)
+#define SYMACT__LOOP _Pragma("omp simd")
+#elif defined(__GNUC__) && !defined(__clang__)
+#define SYMACT__LOOP _Pragma("GCC ivdep")
+#else
+#define SYMACT__LOOP
+#endif
+
 #endif /* SYMACT_RUNTIME_COMMON_H */
