@@ -22,39 +22,21 @@ from symact.emit.render import c_source
 
 RUNTIME = Path(__file__).with_name("runtime")
 
-#: The dtypes, with the settings the type-generic runtime files read (as SYMACT_<KEY>).
+#: The dtypes, with the settings a type-generic runtime file reads (as SYMACT_<KEY>): the
+#: libm suffix of the type (exp, expf) and its largest finite value.
 DTYPES = (
-    DType("float64", "f64", "double", {
-        # the libm suffix (exp, expf) and the largest finite value
-        "LM_SUFFIX": "", "MAX": "DBL_MAX",
-        # below this u, exp(u) is subnormal (ln DBL_MIN = -708.396): a*exp(u) is formed as
-        # (a*exp(u/2))*exp(u/2) so the subnormal's rounding is not amplified by |a|
-        "TAIL": "(-708.0)",
-        # below this exp(-2|u|), 4*exp(-2|u|) would lose bits in the subnormals
-        "SECH2_TAIL": "0x1p-1000",
-        # above this |u|, u*u overflows: sqrt(u^2 + c) = |u|*sqrt(1 + (c/u)/u)
-        "SQRT_BIG": "0x1p500",
-        # terms of the series of expm1(u) - u*exp(u) on [-2, 0] (25!/2^25 > 2^60)
-        "NSERIES": "25",
-        # below this e, 1/(1 + e) = 1 - e to within e^2 (under 1/128 ULP)
-        "SMALL": "0x1p-30",
-        # exp(q) is 0 below QLO and inf above QHI
-        "QLO": "(-1500.0)", "QHI": "710.0",
-    }),
-    DType("float32", "f32", "float", {
-        "LM_SUFFIX": "f", "MAX": "FLT_MAX",
-        "TAIL": "(-87.0F)", "SECH2_TAIL": "0x1p-120F", "SQRT_BIG": "0x1p60F", "NSERIES": "16",
-        "SMALL": "0x1p-15F", "QLO": "(-200.0F)", "QHI": "89.0F",
-    }),
+    DType("float64", "f64", "double", {"LM_SUFFIX": "", "MAX": "DBL_MAX"}),
+    DType("float32", "f32", "float", {"LM_SUFFIX": "f", "MAX": "FLT_MAX"}),
 )
 
 #: Runtime files in the order the generated source holds them, and whether each is
-#: written once for both dtypes (included once per dtype).
+#: written once for both dtypes (then included once per dtype).  The numerics are in
+#: double; vector.h's entry points read and write either type.
 FILES = (
     ("common.h", False),
     ("doubleword.h", False),
-    ("primitives.h", True),
-    ("primitives_dw.h", False),
+    ("elementary.h", False),
+    ("primitives.h", False),
     ("precise.h", False),
     ("vector_core.h", False),
     ("vector.h", True),

@@ -189,6 +189,10 @@ def compute() -> dict:
         out["LN2_SPLIT"] = {"doc": "ln 2 = hi + lo with hi of 32 significant bits, so k*hi is "
                                    "exact for |k| < 2^21 (Cody & Waite 1980)",
                             "values": [ln2_hi, _f(ln2 - ln2_hi)]}
+        out["LN4"] = {"doc": "ln 4 as hi + lo", "values": _pair(mp.log(4))}
+        out["EXPM1_SUB_UEXP_SERIES"] = {
+            "doc": "2/(j + 2)!, j = 0..23: (expm1(u) - u exp(u)) = -exp(u) (v^2/2) sum_j c_j v^j, v = -u",
+            "values": [_f(2 / mp.factorial(j + 2)) for j in range(24)]}
         out["SQRT_HALF"] = {"doc": "sqrt(1/2): log arguments are reduced to [sqrt(1/2), sqrt(2))",
                             "values": [_f(mp.sqrt(mp.mpf(1) / 2))]}
         out["INV_LN2"] = {"doc": "1/ln 2", "values": [_f(1 / ln2)]}

@@ -3,8 +3,10 @@
  * A double-word number is an unevaluated sum hi + lo of two doubles with
  * |lo| <= ulp(hi)/2 (about 106 bits).  The error-free transformations give the
  * rounding error of one operation exactly: Knuth's two-sum, Dekker's fast
- * two-sum, and the product's error from fma() (exact whatever the compiler's
- * contraction setting).  The pair operations keep about 2^-104 relative
+ * two-sum, and the product's error: from fma() where the target has a fast one
+ * (FP_FAST_FMA, C99; exact whatever the compiler's contraction setting), else by
+ * Veltkamp's split and Dekker's product, so that a build without FMA (plain -O2)
+ * neither calls a slow software fma nor loses the exactness.  The pair operations keep about 2^-104 relative
  * accuracy (Dekker 1971; Joldes, Muller & Popescu 2017, "Tight and rigorous
  * error bounds for basic building blocks of double-word arithmetic").  The
  * NumPy runtime's doubleword.py is the same library. */
@@ -45,12 +47,27 @@ SYMACT__INLINE symact__dd symact__fast_two_sum(double a, double b)
     return r;
 }
 
+/* a*b - p exactly, for p = fl(a*b) (without FMA: |a|, |b| < 2^996, so the split cannot
+ * overflow) */
+SYMACT__INLINE double symact__mul_err(double a, double b, double p)
+{
+#if defined(FP_FAST_FMA)
+    return fma(a, b, -p);
+#else
+    const double split = 0x1p27 + 1; /* Veltkamp: halves of 26 bits */
+    double ta = a * split, tb = b * split;
+    double ah = ta - (ta - a), al = a - ah;
+    double bh = tb - (tb - b), bl = b - bh;
+    return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+#endif
+}
+
 /* hi = fl(a*b), hi + lo = a*b exactly */
 SYMACT__INLINE symact__dd symact__two_prod(double a, double b)
 {
     symact__dd r;
     r.hi = a * b;
-    r.lo = fma(a, b, -r.hi);
+    r.lo = symact__mul_err(a, b, r.hi);
     return r;
 }
 

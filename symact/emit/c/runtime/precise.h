@@ -5,9 +5,9 @@
  *   symact__xsigcubic_*(u)      = u*sigmoid(v), v = 2*sqrt(2/pi)*(u + 0.044715*u^3)
  *   symact__xsigcubic_grad_*(u) = sigmoid(v) + u*v'*sigmoid(v)*sigmoid(-v)
  * Phi, phi: the standard normal CDF and density.  Within 1 ULP in double over
- * the whole range.  The float versions evaluate the double algorithm and round
- * once: float arithmetic cannot reach a few ULP near the derivatives' roots
- * (u = -0.7518), where Phi(u) and u*phi(u) cancel to any depth.
+ * the whole range (float kernels compute in double and round once: float
+ * arithmetic cannot reach a few ULP near the derivatives' roots, u = -0.7518,
+ * where Phi(u) and u*phi(u) cancel to any depth).
  *
  * How (docs/numerics.md pitfalls 5 and 6): nothing is formed as 1 + erf or 1 + tanh.
  * With t = |u| and the Mills ratio m(t) = (1 - Phi(t))/phi(t),
@@ -243,27 +243,6 @@ SYMACT__INLINE double symact__xsigcubic_grad_f64(double u)
     n = symact__dd_add(o, symact__dd_mul(d, e));
     q = symact__dd_div(n, den);
     return q.hi + q.lo;
-}
-
-/* float: the double algorithm, rounded once */
-SYMACT__INLINE float symact__xndtr_f32(float u)
-{
-    return (float)symact__xndtr_f64((double)u);
-}
-
-SYMACT__INLINE float symact__xndtr_grad_f32(float u)
-{
-    return (float)symact__xndtr_grad_f64((double)u);
-}
-
-SYMACT__INLINE float symact__xsigcubic_f32(float u)
-{
-    return (float)symact__xsigcubic_f64((double)u);
-}
-
-SYMACT__INLINE float symact__xsigcubic_grad_f32(float u)
-{
-    return (float)symact__xsigcubic_grad_f64((double)u);
 }
 
 #endif /* SYMACT_RUNTIME_PRECISE_H */

@@ -1,183 +1,243 @@
-/* Stable primitives, one per class of symact/stabilise/primitives.py: written once for
- * both dtypes.  The generated symact.c includes this file twice, once per dtype, with
- *   SYMACT_T          the floating type (double, float),
- *   SYMACT_FN(name)   name##_f64 or name##_f32 (the generated names),
- *   SYMACT_LM(fn)     the libm function for SYMACT_T (exp, expf, ...),
- * and the dtype's thresholds SYMACT_TAIL, SYMACT_SMALL, ... (the C backend's DType
- * settings, where each is explained) defined; callers pass non-nan arguments.
- * Pitfall numbers in brackets refer to docs/numerics.md. */
+/* Stable primitives, one per class of symact/stabilise/primitives.py, in double (float
+ * kernels that call them compute in double and round once).
+ *
+ * Branch-free: every function is straight-line code whose regions are chosen by
+ * selects (?: on values computed for every input), so that the kernel loops calling
+ * them vectorise; each evaluates its exponential once, on an argument chosen by
+ * select, instead of one exponential per region.  Callers pass non-nan arguments (the
+ * kernel loops fold nan and +-inf in by selects).  Pitfall numbers in brackets refer
+ * to docs/numerics.md. */
+#ifndef SYMACT_RUNTIME_PRIMITIVES_H
+#define SYMACT_RUNTIME_PRIMITIVES_H
+
 #include <math.h>
 
 #include "common.h"
+#include "constants.h"
+#include "doubleword.h"
+#include "elementary.h"
+
+/* Below this u, exp(u) is subnormal (ln of the smallest normal double is -708.396):
+ * a*exp(u) is then formed as (a*exp(u/2))*exp(u/2), so the subnormal's rounding is not
+ * amplified by |a| (u/2 is exact). */
+#define SYMACT__TAIL (-708.0)
+/* Below this e, 1/(1 + e) = 1 - e and 1/(1 + e)^2 = 1 - 2e to within e^2 (under 1/128
+ * ULP): one rounding instead of rounding 1 + e and dividing. */
+#define SYMACT__SMALL 0x1p-30
+/* Above this |u|, exp(-2|u|) < 2^-60 and sech(u)^2 = 4 exp(-2|u|) to within 2^-59. */
+#define SYMACT__SECH2_TAIL 21.0
+/* Above this |u|, u*u overflows: sqrt(u^2 + c) = |u|*sqrt(1 + (c/u)/u). */
+#define SYMACT__SQRT_BIG 0x1p500
+/* exp(q) is 0 below this and inf above QHI. */
+#define SYMACT__QLO (-1500.0)
+#define SYMACT__QHI 710.0
+/* Below this, products are small enough that their double-word corrections would be
+ * subnormal: the plain quotient is already within an ulp there; above BIG Dekker's
+ * split (no FMA) could overflow. */
+#define SYMACT__DW_TINY 0x1p-960
+#define SYMACT__DW_BIG 0x1p990
 
 /* log(1 + exp(u)) = max(u, 0) + log1p(exp(-|u|)) [1] */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__softplus)(SYMACT_T u)
+SYMACT__INLINE double symact__softplus_f64(double u)
 {
-    return (u > 0 ? u : 0) + SYMACT_LM(log1p)(SYMACT_LM(exp)(-SYMACT_LM(fabs)(u)));
+    return (u > 0 ? u : 0) + symact__log1p_f64(symact__exp_f64(-fabs(u)));
 }
 
 /* -log(1 + exp(-u)) = min(u, 0) - log1p(exp(-|u|)) [3] */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__log_sigmoid)(SYMACT_T u)
+SYMACT__INLINE double symact__log_sigmoid_f64(double u)
 {
-    return (u < 0 ? u : 0) - SYMACT_LM(log1p)(SYMACT_LM(exp)(-SYMACT_LM(fabs)(u)));
+    return (u < 0 ? u : 0) - symact__log1p_f64(symact__exp_f64(-fabs(u)));
 }
 
-/* 1/(1 + exp(-u)) by the sign of u, so exp never overflows [2].  Where e = exp(-|u|) is
- * below SMALL, 1/(1 + e) = 1 - e to within e^2 (under 1/128 ULP): one rounding instead of
- * the rounding of 1 + e followed by a division. */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__sigmoid)(SYMACT_T u)
+/* 1/(1 + exp(-u)) from e = exp(-|u|), by the sign of u, so exp never overflows [2]. */
+SYMACT__INLINE double symact__sigmoid_f64(double u)
 {
-    SYMACT_T e = SYMACT_LM(exp)(-SYMACT_LM(fabs)(u));
-    if (e < SYMACT_SMALL)
-        return u >= 0 ? 1 - e : e - e * e;
-    return u >= 0 ? 1 / (1 + e) : e / (1 + e);
+    double e = symact__exp_f64(-fabs(u));
+    int small = e < SYMACT__SMALL;
+    double pos = small ? 1 - e : 1 / (1 + e);
+    double neg = small ? e - e * e : e / (1 + e);
+    return u >= 0 ? pos : neg;
 }
 
 /* sigmoid(u)*sigmoid(-u) = e/(1 + e)^2, e = exp(-|u|) [2] */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__dsigmoid)(SYMACT_T u)
+SYMACT__INLINE double symact__dsigmoid_f64(double u)
 {
-    SYMACT_T e = SYMACT_LM(exp)(-SYMACT_LM(fabs)(u));
-    SYMACT_T t = 1 + e;
-    if (e < SYMACT_SMALL)
-        return e - 2 * e * e;
-    return e / t / t;
+    double e = symact__exp_f64(-fabs(u));
+    double t = 1 + e;
+    return e < SYMACT__SMALL ? e - 2 * e * e : e / t / t;
 }
 
-/* 1 - tanh(u)^2 = 4e/(1 + e)^2, e = exp(-2|u|); (2h)^2, h = exp(-|u|), in the tail [9] */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__sech2)(SYMACT_T u)
+/* 1 - tanh(u)^2 = 4e/(1 + e)^2, e = exp(-2|u|) [9]; in the tail 4e itself, as
+ * exp(ln 4 - 2|u|) with ln 4 - 2|u| carried as hi + lo, so the result is rounded once
+ * also in the subnormals. */
+SYMACT__INLINE double symact__sech2_f64(double u)
 {
-    SYMACT_T a = SYMACT_LM(fabs)(u);
-    SYMACT_T e = SYMACT_LM(exp)(-2 * a);
-    SYMACT_T t;
-    if (e < SYMACT_SECH2_TAIL) {
-        SYMACT_T h = 2 * SYMACT_LM(exp)(-a);
-        return h * h;
-    }
-    if (e < SYMACT_SMALL)
-        return 4 * (e - 2 * e * e);
-    t = 1 + e;
-    return 4 * e / t / t;
+    double a = fabs(u) < 800 ? fabs(u) : 800; /* sech2 = 0 beyond 373: keep lo finite */
+    int tail = a > SYMACT__SECH2_TAIL;
+    symact__dd s = symact__two_sum(symact__c_LN4[0], -2 * a);
+    double e = symact__exp_dd_f64(tail ? s.hi : -2 * a, tail ? s.lo + symact__c_LN4[1] : 0);
+    double t = 1 + e;
+    double body = e < SYMACT__SMALL ? 4 * (e - 2 * e * e) : 4 * e / t / t;
+    return tail ? e : body;
 }
 
-/* a*exp(u) for u below ln(smallest normal): (a*exp(u/2))*exp(u/2), u/2 exact, so the
- * subnormal's rounding is not amplified by |a|; a zero of a's sign once it underflows */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__scaled_tail)(SYMACT_T a, SYMACT_T u)
+/* a*h*h for h = exp(u/2) (u in the tail): one rounding into the subnormals; a zero of a's
+ * sign once h underflows */
+SYMACT__INLINE double symact__scaled_tail_f64(double a, double h)
 {
-    SYMACT_T h = SYMACT_LM(exp)(u / 2);
-    if (h == 0)
-        return SYMACT_LM(copysign)(0, a);
-    return (a * h) * h;
+    return h == 0 ? copysign(0, a) : (a * h) * h;
 }
 
-/* a*sigmoid(u), the tail scaled [7] */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__mul_sigmoid)(SYMACT_T a, SYMACT_T u)
+/* a*sigmoid(u), the tail scaled [7]: with m = -|u| and h = exp(m) (exp(m/2) in the tail),
+ * a/(1 + e^-u) for u >= 0, a e^u/(1 + e^u) for u < 0. */
+SYMACT__INLINE double symact__mul_sigmoid_f64(double a, double u)
 {
-    SYMACT_T e, p;
-    if (u >= 0) {
-        e = SYMACT_LM(exp)(-u);
-        /* (a - a*e would be inf - inf for a = inf, e = 0) */
-        return e < SYMACT_SMALL && e > 0 ? a - a * e : a / (1 + e);
-    }
-    if (u < SYMACT_TAIL)
-        return SYMACT_FN(symact__scaled_tail)(a, u);
-    e = SYMACT_LM(exp)(u);
-    p = a * e;
-    return e < SYMACT_SMALL && !isinf(p) ? p - p * e : p / (1 + e);
+    double m = -fabs(u);
+    int tail = m < SYMACT__TAIL;
+    double h = symact__exp_f64(tail ? 0.5 * m : m);
+    double e = tail ? h * h : h;
+    double p = a * e;
+    /* the 1 - e forms only where they cannot give inf - inf */
+    double pos = e < SYMACT__SMALL && e > 0 ? a - a * e : a / (1 + e);
+    double neg = e < SYMACT__SMALL && fabs(p) != HUGE_VAL ? p - p * e : p / (1 + e);
+    return u >= 0 ? pos : (tail ? symact__scaled_tail_f64(a, h) : neg);
 }
 
 /* a*sigmoid(u)*sigmoid(-u) = a*e/(1 + e)^2, e = exp(-|u|), the tail scaled [7] */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__mul_dsigmoid)(SYMACT_T a, SYMACT_T u)
+SYMACT__INLINE double symact__mul_dsigmoid_f64(double a, double u)
 {
-    SYMACT_T m = -SYMACT_LM(fabs)(u);
-    SYMACT_T e, t, p;
-    if (m < SYMACT_TAIL)
-        return SYMACT_FN(symact__scaled_tail)(a, m);
-    e = SYMACT_LM(exp)(m);
-    p = a * e;
-    if (e < SYMACT_SMALL && !isinf(p))
-        return p - 2 * p * e;
-    t = 1 + e;
-    return p / t / t;
+    double m = -fabs(u);
+    int tail = m < SYMACT__TAIL;
+    double h = symact__exp_f64(tail ? 0.5 * m : m);
+    double p = a * h, t = 1 + h;
+    double body = h < SYMACT__SMALL && fabs(p) != HUGE_VAL ? p - 2 * p * h : p / t / t;
+    return tail ? symact__scaled_tail_f64(a, h) : body;
 }
 
-
-
 /* sqrt(u^2 + c), c >= 0, without overflow of u^2 [10] */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__sqrt_sq_plus)(SYMACT_T u, SYMACT_T c)
+SYMACT__INLINE double symact__sqrt_sq_plus_f64(double u, double c)
 {
-    SYMACT_T a = SYMACT_LM(fabs)(u);
-    if (a > SYMACT_SQRT_BIG)
-        return a * SYMACT_LM(sqrt)(1 + (c / a) / a);
-    return SYMACT_LM(sqrt)(a * a + c);
+    double a = fabs(u);
+    int big = a > SYMACT__SQRT_BIG;
+    double r = sqrt(big ? 1 + (c / a) / a : a * a + c);
+    return big ? a * r : r;
 }
 
 /* 1/u^2 as (1/u)*(1/u): u*u overflows long before 1/u^2 underflows [11] */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__inv_sq)(SYMACT_T u)
+SYMACT__INLINE double symact__inv_sq_f64(double u)
 {
-    SYMACT_T r = 1 / u;
+    double r = 1 / u;
     return r * r;
 }
 
 /* a*exp(u), the tail scaled */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__mul_exp)(SYMACT_T a, SYMACT_T u)
+SYMACT__INLINE double symact__mul_exp_f64(double a, double u)
 {
-    if (u < SYMACT_TAIL)
-        return SYMACT_FN(symact__scaled_tail)(a, u);
-    return a * SYMACT_LM(exp)(u);
+    int tail = u < SYMACT__TAIL;
+    double h = symact__exp_f64(tail ? 0.5 * u : u);
+    return tail ? symact__scaled_tail_f64(a, h) : a * h;
 }
 
-/* expm1(u) - u*exp(u); for v = -u in [0, 2]: -exp(-v) * sum_{k>=2} v^k/k!, summed by
- * Horner as (v^2/2)(1 + (v/3)(1 + (v/4)(1 + ...))), all terms positive */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__expm1_sub_uexp)(SYMACT_T u)
+/* expm1(u) - u*exp(u), given eu = exp(u): for v = -u in [0, 2] the positive series
+ * -exp(-v) (v^2/2) sum_j 2 v^j/(j + 2)! (no cancellation near u = 0; coefficients from
+ * the data file), (1 - u)*exp(u) - 1 elsewhere, -1 below QLO (0*inf at u = -inf) */
+SYMACT__INLINE double symact__esu_f64(double u, double eu)
 {
-    SYMACT_T v = -u, t = 1;
-    int k;
-    if (v >= 0 && v <= 2) {
-        for (k = SYMACT_NSERIES; k >= 3; --k)
-            t = 1 + v * t / k;
-        return -(SYMACT_LM(exp)(u) * (v * v / 2 * t));
-    }
-    if (u < SYMACT_QLO) /* (1 - u)*exp(u) is 0 (0*inf at u = -inf): the limit -1 */
-        return -1;
-    return (1 - u) * SYMACT_LM(exp)(u) - 1;
+    double v = -u;
+    int series = v >= 0 && v <= 2;
+    double w = series ? v : 0;
+    double t = symact__horner(symact__c_EXPM1_SUB_UEXP_SERIES, SYMACT__LEN(symact__c_EXPM1_SUB_UEXP_SERIES), w);
+    double other = u < SYMACT__QLO ? -1 : (1 - u) * eu - 1;
+    return series ? -(eu * (w * w / 2 * t)) : other;
 }
 
-/* exp(u/c) with u/c = q + r carried exactly: q = fl(u/c), r = fma(-q, c, u)/c (the remainder
- * of a rounded quotient is exact), exp(q)*(1 + r) off by r^2/2; exp(fl(u/c)) alone amplifies
- * the quotient's rounding by |u/c|.  Where exp(q) is subnormal,
- * (exp(q/2)*(1 + r))*exp(q/2): one rounding into the subnormals. */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__exp_div)(SYMACT_T u, SYMACT_T c)
+SYMACT__INLINE double symact__expm1_sub_uexp_f64(double u)
 {
-    SYMACT_T q = u / c, r, h;
-    if (!(q > SYMACT_QLO && q < SYMACT_QHI)) /* exp(q) is 0 or inf, or q is nan */
-        return SYMACT_LM(exp)(q);
-    r = SYMACT_LM(fma)(-q, c, u) / c;
-    if (q < SYMACT_TAIL) {
-        h = SYMACT_LM(exp)(q / 2);
-        return (h + h * r) * h;
-    }
-    h = SYMACT_LM(exp)(q);
-    return h + h * r;
+    return symact__esu_f64(u, symact__exp_f64(u));
 }
 
-
-/* f(u/c), f(w) = expm1(w) - w*exp(w), with u/c = q + r carried exactly (r = fma(-q, c, u)/c):
- * f(q) + f'(q)*r, f'(q) = -q*exp(q), off by r^2.  Near w = 0, f = -w^2/2 doubles the
- * relative rounding of fl(u/c). */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__expm1_sub_uexp_div)(SYMACT_T u, SYMACT_T c)
+/* u/c = q + r with q = fl(u/c) and r = (u - q c)/c, u - q c exact (the remainder of a
+ * rounded quotient: u - fl(q c) by Sterbenz, minus the product's error); r = 0 where
+ * exp(q) is 0 or inf (q outside (QLO, QHI)), *ok says which */
+SYMACT__INLINE double symact__quot_rem_f64(double u, double c, double *r, int *ok)
 {
-    SYMACT_T q = u / c;
-    if (!(q > SYMACT_QLO && q < SYMACT_QHI))
-        return SYMACT_FN(symact__expm1_sub_uexp)(q);
-    return SYMACT_FN(symact__expm1_sub_uexp)(q) - (q * SYMACT_LM(exp)(q)) * (SYMACT_LM(fma)(-q, c, u) / c);
+    double q = u / c;
+    double p = q * c;
+    *ok = q > SYMACT__QLO && q < SYMACT__QHI;
+    *r = *ok ? ((u - p) - symact__mul_err(q, c, p)) / c : 0;
+    return q;
 }
 
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__expm1)(SYMACT_T u)
+/* exp(u/c) with the quotient carried exactly: exp(q)*(1 + r), off by r^2/2; exp(fl(u/c))
+ * alone amplifies the quotient's rounding by |u/c| [17].  Where exp(q) is subnormal,
+ * (exp(q/2)*(1 + r))*exp(q/2): one rounding there. */
+SYMACT__INLINE double symact__exp_div_f64(double u, double c)
 {
-    return SYMACT_LM(expm1)(u);
+    double r;
+    int ok;
+    double q = symact__quot_rem_f64(u, c, &r, &ok);
+    int tail = ok && q < SYMACT__TAIL;
+    double h = symact__exp_f64(tail ? 0.5 * q : q);
+    return tail ? (h + h * r) * h : h + h * r;
 }
 
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__log1p)(SYMACT_T u)
+/* f(u/c), f(w) = expm1(w) - w*exp(w), with u/c = q + r: f(q) + f'(q)*r, f'(q) = -q*exp(q),
+ * off by r^2; near w = 0, f = -w^2/2 doubles the relative rounding of fl(u/c) */
+SYMACT__INLINE double symact__expm1_sub_uexp_div_f64(double u, double c)
 {
-    return SYMACT_LM(log1p)(u);
+    double r;
+    int ok;
+    double q = symact__quot_rem_f64(u, c, &r, &ok);
+    double eq = symact__exp_f64(q);
+    return symact__esu_f64(q, eq) - (ok ? (q * eq) * r : 0);
 }
+
+/* (a*(n.hi + n.lo))/(b.hi + b.lo): q + residual/b.hi with a*n.hi and the remainder of the
+ * quotient exact, so one rounding remains, the quotient's; the plain quotient where the
+ * products overflow or fall in the subnormals (the correction is below an ulp there) */
+SYMACT__INLINE double symact__mul_dd_div_f64(double a, symact__dd n, symact__dd b)
+{
+    double ph = a * n.hi, q = ph / b.hi;
+    double qb = q * b.hi;
+    int fine = fabs(qb) != HUGE_VAL && fabs(ph) > SYMACT__DW_TINY && fabs(a) < SYMACT__DW_BIG;
+    double corr = (((ph - qb) - symact__mul_err(q, b.hi, qb)) + (symact__mul_err(a, n.hi, ph) + a * n.lo)
+                   - q * b.lo) / b.hi;
+    return fine ? q + corr : q;
+}
+
+/* a*tanh(log(1 + exp(u))), from e = exp(-|u|): for u < 0, n/(n + 2) with n = e(2 + e);
+ * for u >= 0, (1 + 2e)/(1 + 2e + 2e^2) (the same fraction divided by exp(2u)); numerator
+ * and denominator as double-words and the quotient rounded once: no cancellation, no
+ * overflow, no tanh [8]; below TAIL a*exp(u), scaled. */
+SYMACT__INLINE double symact__mul_tanh_softplus_f64(double a, double u)
+{
+    int tail = u < SYMACT__TAIL, pos = u >= 0;
+    double e = symact__exp_f64(tail ? 0.5 * u : -fabs(u));
+    symact__dd t = symact__fast_two_sum(2.0, e); /* 2 + e, exact: 2 >= e */
+    symact__dd n_neg = symact__dd_mul(symact__dd_make(e, 0.0), t);
+    symact__dd d_neg = symact__dd_add(symact__dd_make(2.0, 0.0), n_neg);
+    symact__dd n_pos = symact__two_sum(1.0, 2 * e);
+    symact__dd d_pos = symact__dd_add(n_pos, symact__two_prod(2 * e, e));
+    double q = symact__mul_dd_div_f64(a, pos ? n_pos : n_neg, pos ? d_pos : d_neg);
+    return tail ? symact__scaled_tail_f64(a, e) : q;
+}
+
+/* a*e/(2 + e(2 + e))^2, e = exp(u) (mish' for u < 0): a*e, 2 + e(2 + e) and its square as
+ * double-words, so beyond exp(u) only the quotient rounds, once.  Below TAIL the quotient
+ * is formed with h = exp(u/2) and multiplied by h last (one rounding into the
+ * subnormals).  For u > 0 (not used by mish', kept correct) w = exp(-u):
+ * a*w^3/(1 + 2w + 2w^2)^2. */
+SYMACT__INLINE double symact__mul_exp_div_sq_tsp_f64(double a, double u)
+{
+    int tail = u < SYMACT__TAIL, pos = u > 0;
+    double h = symact__exp_f64(tail ? 0.5 * u : -fabs(u));
+    double e = tail ? h * h : h;
+    symact__dd n = symact__dd_mul(symact__dd_make(e, 0.0), symact__fast_two_sum(2.0, e));
+    symact__dd b = symact__dd_add(symact__dd_make(2.0, 0.0), n);
+    double q = symact__mul_dd_div_f64(a, symact__dd_make(h, 0.0), symact__dd_mul(b, b));
+    double r = h / (1 + 2 * h + 2 * h * h);
+    double neg = tail ? (h == 0 ? copysign(0, a) : q * h) : q;
+    return pos ? a * h * r * r : neg;
+}
+
+#endif /* SYMACT_RUNTIME_PRIMITIVES_H */
