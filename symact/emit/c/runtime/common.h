@@ -1,15 +1,17 @@
-/* What every runtime file uses: the storage class of runtime functions and the length
- * of a constant table.
+/* What every runtime file uses: the storage class of runtime functions, the length of
+ * a constant table, the loop annotation.
  *
- * Runtime functions are static (internal to the generated source) and inline; a
- * generated source does not call all of them (symact new's, say), and clang warns
- * about an unused static function defined in the main file, so they are marked unused
- * where the compiler knows the attribute. */
+ * Runtime functions are static (internal to the generated source) and inline: always
+ * inlined where the compiler takes the attribute, since a kernel loop vectorises only
+ * when every call in it is inlined (gcc's heuristics leave the larger ones, such as
+ * GELU's polynomials, out of line).  A generated source does not call all of them
+ * (symact new's, say), and clang warns about an unused static function defined in the
+ * main file, so they are marked unused too. */
 #ifndef SYMACT_RUNTIME_COMMON_H
 #define SYMACT_RUNTIME_COMMON_H
 
 #if defined(__GNUC__) || defined(__clang__)
-#define SYMACT__INLINE static inline __attribute__((unused))
+#define SYMACT__INLINE static inline __attribute__((always_inline, unused))
 #else
 #define SYMACT__INLINE static inline
 #endif
@@ -26,6 +28,20 @@
 #define SYMACT__LOOP _Pragma("GCC ivdep")
 #else
 #define SYMACT__LOOP
+#endif
+
+/* Elements per block where float kernels compute in double: a buffer of doubles that
+ * stays in the L1 cache. */
+#define SYMACT__BLOCK 512
+
+/* Before a loop over a constant table (Horner's rule): unrolled completely, so that the
+ * elementwise loop around it has no inner control flow and vectorises. */
+#if defined(__clang__)
+#define SYMACT__UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define SYMACT__UNROLL _Pragma("GCC unroll 64")
+#else
+#define SYMACT__UNROLL
 #endif
 
 #endif /* SYMACT_RUNTIME_COMMON_H */

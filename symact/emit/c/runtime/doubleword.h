@@ -96,6 +96,7 @@ SYMACT__INLINE double symact__horner(const double *c, int n, double u)
 {
     double p = c[n - 1];
     int i;
+    SYMACT__UNROLL
     for (i = n - 2; i >= 0; --i)
         p = p * u + c[i];
     return p;

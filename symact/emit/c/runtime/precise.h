@@ -30,19 +30,52 @@
 #define SYMACT_RUNTIME_PRECISE_H
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "common.h"
 #include "constants.h"
 #include "doubleword.h"
 
+/* Branch-free, like the primitives: every region's formula is evaluated (on an
+ * argument clamped into its domain) and the region chosen by select, so that the
+ * kernel loops vectorise.  Callers pass non-nan arguments. */
+
+/* x rounded to an integer, for |x| < 2^51 (adding and removing 1.5*2^52 rounds to
+ * nearest in the current mode, without a call to rint) */
+SYMACT__INLINE double symact__pr_round(double x)
+{
+    return (x + 0x1.8p52) - 0x1.8p52;
+}
+
+/* 2^k for -1022 <= k <= 1023, from its bits */
+SYMACT__INLINE double symact__pr_pow2(int k)
+{
+    uint64_t bits = (uint64_t)(k + 1023) << 52;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+/* v*2^k for -2044 <= k <= 2046, rounded once: the first factor keeps v*2^(k/2) normal
+ * (|v| near 1), so only the second product rounds, also into the subnormals */
+SYMACT__INLINE double symact__pr_ldexp(double v, int k)
+{
+    int k1 = k / 2;
+    return v * symact__pr_pow2(k1) * symact__pr_pow2(k - k1);
+}
+
 /* exp(hi + lo) = 2^k*(m.hi + m.lo), m.hi in [0.7, 1.42]: the reduced argument
  * r = rh + rl is exact to 2^-100 (ln 2 split as in fdlibm, k*LN2_HI exact),
- * e^r = 1 + r + r^2*T(r) with 1 + rh summed exactly */
+ * e^r = 1 + r + r^2*T(r) with 1 + rh summed exactly; |hi| <= 1500 (else hi is taken as
+ * 0: the caller's select discards that lane) */
 SYMACT__INLINE symact__dd symact__pr_exp(double hi, double lo, int *k)
 {
-    double kd = rint(hi * symact__c_INV_LN2);
-    double rh = hi - kd * symact__c_LN2_SPLIT[0];
-    double rl = lo - kd * symact__c_LN2_SPLIT[1];
+    int in = hi >= -1500.0 && hi <= 1500.0;
+    double h = in ? hi : 0, l = in ? lo : 0;
+    double kd = symact__pr_round(h * symact__c_INV_LN2);
+    double rh = h - kd * symact__c_LN2_SPLIT[0];
+    double rl = l - kd * symact__c_LN2_SPLIT[1];
     double r = rh + rl;
     double tail = (r * r) * (symact__c_INV_FACT[0] + r * symact__horner(symact__c_INV_FACT + 1, SYMACT__LEN(symact__c_INV_FACT) - 1, r));
     symact__dd a = symact__two_sum(1.0, rh);
@@ -58,16 +91,14 @@ SYMACT__INLINE symact__dd symact__pr_npdf(double t, int *k)
     return symact__pr_exp(s.hi, s.lo - 0.5 * p.lo - symact__c_LN_SQRT_2PI[1], k);
 }
 
-/* g(t) = t*(1 - Phi(t))/phi(t), 0.75 <= t <= 40 */
+/* g(t) = t*(1 - Phi(t))/phi(t), 0.75 <= t <= 40: the fit in t - 1.375 below 2, in
+ * (t - 4)/(t + 4) above */
 SYMACT__INLINE symact__dd symact__pr_mills_g(double t)
 {
-    if (t < 2.0) {
-        double u = t - 1.375;
-        return symact__two_sum(symact__c_GELU_G_NEAR[0], u * symact__horner(symact__c_GELU_G_NEAR + 1, SYMACT__LEN(symact__c_GELU_G_NEAR) - 1, u) + symact__c_GELU_G_NEAR_LO);
-    } else {
-        double u = (t - 4.0) / (t + 4.0);
-        return symact__two_sum(symact__c_GELU_G_FAR[0], u * symact__horner(symact__c_GELU_G_FAR + 1, SYMACT__LEN(symact__c_GELU_G_FAR) - 1, u) + symact__c_GELU_G_FAR_LO);
-    }
+    double un = t - 1.375, uf = (t - 4.0) / (t + 4.0);
+    symact__dd near = symact__two_sum(symact__c_GELU_G_NEAR[0], un * symact__horner(symact__c_GELU_G_NEAR + 1, SYMACT__LEN(symact__c_GELU_G_NEAR) - 1, un) + symact__c_GELU_G_NEAR_LO);
+    symact__dd far = symact__two_sum(symact__c_GELU_G_FAR[0], uf * symact__horner(symact__c_GELU_G_FAR + 1, SYMACT__LEN(symact__c_GELU_G_FAR) - 1, uf) + symact__c_GELU_G_FAR_LO);
+    return t < 2.0 ? near : far;
 }
 
 /* 1/2 + u*(c0 + w*c1 + w^2*c2 + ...), w = u^2 */
@@ -79,84 +110,69 @@ SYMACT__INLINE symact__dd symact__pr_half_plus(double u, const double *c, int n,
     return symact__fast_two_sum(s.hi, s.lo + (p.lo + u * (c0lo + w * symact__horner(c + 1, n - 1, w))));
 }
 
-/* f'(u) = (u - root)*h(u) for -1.3 <= u <= -0.3, h fitted in u + 1.025 and u + 0.525 */
-SYMACT__INLINE double symact__pr_root_window(double u, double root_hi, double root_lo,
-                                            const double *left, int nl, double left_lo,
-                                            const double *right, int nr, double right_lo)
+/* h(v) = c[0] + v*(c[1] + v*(...)) with the last two Horner steps in double-double */
+SYMACT__INLINE symact__dd symact__pr_window_poly(double v, const double *c, int n, double c0lo)
 {
-    symact__dd h, p, s, e;
-    const double *c = u < -0.75 ? left : right;
-    double v = u < -0.75 ? u + 1.025 : u + 0.525; /* exact (Sterbenz) */
-    double q = u < -0.75 ? symact__horner(left + 2, nl - 2, v) : symact__horner(right + 2, nr - 2, v);
-    double lo = u < -0.75 ? left_lo : right_lo;
-    /* the last two Horner steps in double-double */
-    e = symact__two_prod(v, q);
-    s = symact__two_sum(c[1], e.hi);
-    p = symact__two_prod(v, s.hi);
-    h = symact__two_sum(c[0], p.hi);
-    h.lo += p.lo + v * (s.lo + e.lo) + lo;
-    /* u - root_hi is exact (Sterbenz) */
-    p = symact__dd_mul(symact__dd_make(u - root_hi, -root_lo), h);
+    double q = symact__horner(c + 2, n - 2, v);
+    symact__dd e = symact__two_prod(v, q);
+    symact__dd s = symact__two_sum(c[1], e.hi);
+    symact__dd p = symact__two_prod(v, s.hi);
+    symact__dd h = symact__two_sum(c[0], p.hi);
+    h.lo += p.lo + v * (s.lo + e.lo) + c0lo;
+    return h;
+}
+
+/* f'(u) = (u - root)*h(u) for -1.3 <= u <= -0.3, h fitted in u + 1.025 (left of -0.75)
+ * and u + 0.525 (right): u - root_hi is exact (Sterbenz), so there is no cancellation */
+SYMACT__INLINE double symact__pr_root_window(double u, double root_hi, double root_lo,
+                                             const double *left, int nl, double left_lo,
+                                             const double *right, int nr, double right_lo)
+{
+    symact__dd hl = symact__pr_window_poly(u + 1.025, left, nl, left_lo);
+    symact__dd hr = symact__pr_window_poly(u + 0.525, right, nr, right_lo);
+    symact__dd p = symact__dd_mul(symact__dd_make(u - root_hi, -root_lo), u < -0.75 ? hl : hr);
     return p.hi + p.lo;
 }
 
-/* u*Phi(u) = u*erfc(-u/sqrt(2))/2 (GELU, erf form) */
+/* u*Phi(u) = u*erfc(-u/sqrt(2))/2 (GELU, erf form); beyond [-40, 9] the tail is below
+ * 2^-1100 resp. 2^-60 of the result */
 SYMACT__INLINE double symact__xndtr_f64(double u)
 {
-    double t, tail;
-    symact__dd m, g, p;
+    double t = fabs(u);
+    double tc = t < 0.75 ? 0.75 : (t > 40.0 ? 40.0 : t);
     int k;
-    if (isnan(u))
-        return u;
-    t = fabs(u);
-    if (t < 0.75) {
-        symact__dd s = symact__pr_half_plus(u, symact__c_GELU_PHI_SMALL, SYMACT__LEN(symact__c_GELU_PHI_SMALL), symact__c_GELU_PHI_SMALL_LO);
-        p = symact__dd_mul(symact__dd_make(u, 0.0), s);
-        return p.hi + p.lo;
-    }
-    /* beyond [-40, 9] the tail is below 2^-1100 resp. 2^-60 of the result */
-    if (u > 9.0)
-        return u;
-    if (u < -40.0)
-        return -0.0;
-    m = symact__pr_npdf(t, &k);
-    g = symact__pr_mills_g(t);
-    p = symact__dd_mul(m, g);
-    tail = ldexp(p.hi + p.lo, k); /* phi(t)*g(t) = t*(1 - Phi(t)) */
-    return u > 0 ? u - tail : -tail;
+    symact__dd s = symact__pr_half_plus(u, symact__c_GELU_PHI_SMALL, SYMACT__LEN(symact__c_GELU_PHI_SMALL), symact__c_GELU_PHI_SMALL_LO);
+    symact__dd small = symact__dd_mul(symact__dd_make(u, 0.0), s);
+    symact__dd m = symact__pr_npdf(tc, &k);
+    symact__dd p = symact__dd_mul(m, symact__pr_mills_g(tc));
+    double tail = symact__pr_ldexp(p.hi + p.lo, k); /* phi(t)*g(t) = t*(1 - Phi(t)) */
+    double r = t < 0.75 ? small.hi + small.lo : (u > 0 ? u - tail : -tail);
+    return u > 9.0 ? u : (u < -40.0 ? -0.0 : r);
 }
 
 /* Phi(u) + u*phi(u), the derivative of u*Phi(u) */
 SYMACT__INLINE double symact__xndtr_grad_f64(double u)
 {
-    double t, q, tail;
-    symact__dd m, g, e, b, p;
+    double t = fabs(u);
+    double tc = t < 0.75 ? 0.75 : (t > 40.0 ? 40.0 : t);
+    double root = symact__pr_root_window(u, symact__c_GELU_ROOT[0], symact__c_GELU_ROOT[1],
+                                         symact__c_GELU_ROOT_LEFT, SYMACT__LEN(symact__c_GELU_ROOT_LEFT), symact__c_GELU_ROOT_LEFT_LO,
+                                         symact__c_GELU_ROOT_RIGHT, SYMACT__LEN(symact__c_GELU_ROOT_RIGHT), symact__c_GELU_ROOT_RIGHT_LO);
+    symact__dd small = symact__pr_half_plus(u, symact__c_GELU_DPHI_SMALL, SYMACT__LEN(symact__c_GELU_DPHI_SMALL), symact__c_GELU_DPHI_SMALL_LO);
     int k;
-    if (isnan(u))
-        return u;
-    if (u >= -1.3 && u <= -0.3) {
-        return symact__pr_root_window(u, symact__c_GELU_ROOT[0], symact__c_GELU_ROOT[1],
-                                      symact__c_GELU_ROOT_LEFT, SYMACT__LEN(symact__c_GELU_ROOT_LEFT), symact__c_GELU_ROOT_LEFT_LO,
-                                      symact__c_GELU_ROOT_RIGHT, SYMACT__LEN(symact__c_GELU_ROOT_RIGHT), symact__c_GELU_ROOT_RIGHT_LO);
-    }
-    t = fabs(u);
-    if (t < 0.75) {
-        symact__dd s = symact__pr_half_plus(u, symact__c_GELU_DPHI_SMALL, SYMACT__LEN(symact__c_GELU_DPHI_SMALL), symact__c_GELU_DPHI_SMALL_LO);
-        return s.hi + s.lo;
-    }
-    if (u > 9.0)
-        return 1.0;
-    if (u < -40.0)
-        return -0.0;
-    m = symact__pr_npdf(t, &k);
-    g = symact__pr_mills_g(t);
-    q = g.hi / t; /* m(t) = g/t as q + ql */
-    e = symact__two_prod(q, t);
-    b = symact__two_sum(t, -q);
-    b.lo -= (((g.hi - e.hi) - e.lo) + g.lo) / t;
+    symact__dd m = symact__pr_npdf(tc, &k);
+    symact__dd g = symact__pr_mills_g(tc);
+    double q = g.hi / tc; /* m(t) = g/t as q + ql */
+    symact__dd e = symact__two_prod(q, tc);
+    symact__dd b = symact__two_sum(tc, -q);
+    symact__dd p;
+    double tail, r;
+    b.lo -= (((g.hi - e.hi) - e.lo) + g.lo) / tc;
     p = symact__dd_mul(m, b);
-    tail = ldexp(p.hi + p.lo, k); /* phi(t)*(t - m(t)) */
-    return u > 0 ? 1.0 + tail : -tail;
+    tail = symact__pr_ldexp(p.hi + p.lo, k); /* phi(t)*(t - m(t)) */
+    r = t < 0.75 ? small.hi + small.lo : (u > 0 ? 1.0 + tail : -tail);
+    r = u >= -1.3 && u <= -0.3 ? root : r;
+    return u > 9.0 ? 1.0 : (u < -40.0 ? -0.0 : r);
 }
 
 /* x*(K1 + k3*x^2) as hi + lo, K1 = 2 sqrt(2/pi): v (k3 = K3 = K1*0.044715) or
@@ -175,74 +191,55 @@ SYMACT__INLINE symact__dd symact__pr_cubic(double x, double k3hi, double k3lo)
 
 /* E = exp(-|v|) = 2^k*m (m returned), e = E unscaled, o = 1 + E; returns v < 0 */
 SYMACT__INLINE int symact__pr_sigparts(double x, symact__dd *m, int *k, symact__dd *e,
-                                      symact__dd *o)
+                                       symact__dd *o)
 {
     symact__dd v = symact__pr_cubic(x, symact__c_GELU_K3[0], symact__c_GELU_K3[1]);
     int neg = v.hi < 0;
-    if (!neg) {
-        v.hi = -v.hi;
-        v.lo = -v.lo;
-    }
-    *m = symact__pr_exp(v.hi, v.lo, k);
-    e->hi = ldexp(m->hi, *k);
-    e->lo = ldexp(m->lo, *k);
+    *m = symact__pr_exp(neg ? v.hi : -v.hi, neg ? v.lo : -v.lo, k);
+    e->hi = symact__pr_ldexp(m->hi, *k);
+    e->lo = symact__pr_ldexp(m->lo, *k);
     *o = symact__two_sum(1.0, e->hi);
     *o = symact__fast_two_sum(o->hi, o->lo + e->lo);
     return neg;
 }
 
-/* u*sigmoid(v), v = 2*sqrt(2/pi)*(u + 0.044715*u^3) (GELU, tanh form) */
+/* u*sigmoid(v), v = 2*sqrt(2/pi)*(u + 0.044715*u^3) (GELU, tanh form); beyond [-22, 9]
+ * e^-|v| is below 2^-1100 resp. 2^-80 */
 SYMACT__INLINE double symact__xsigcubic_f64(double u)
 {
-    symact__dd m, e, o, q, n;
+    double uc = u < -22.0 ? -22.0 : (u > 9.0 ? 9.0 : u);
+    symact__dd m, e, o, q, n, qp;
     int k;
-    if (isnan(u))
-        return u;
-    /* beyond [-22, 9] e^-|v| is below 2^-1100 resp. 2^-80 */
-    if (u > 9.0)
-        return u;
-    if (u < -22.0)
-        return -0.0;
-    if (symact__pr_sigparts(u, &m, &k, &e, &o)) {
-        /* v < 0: u*e^v/(1 + e^v), scaled by 2^k */
-        q = symact__dd_div(m, o);
-        n = symact__two_prod(u, q.hi);
-        return ldexp(n.hi + (n.lo + u * q.lo), k);
-    }
-    q = symact__dd_div(symact__dd_make(u, 0.0), o); /* v >= 0: u/(1 + e^-v) */
-    return q.hi + q.lo;
+    int neg = symact__pr_sigparts(uc, &m, &k, &e, &o);
+    /* v < 0: u*e^v/(1 + e^v), scaled by 2^k; v >= 0: u/(1 + e^-v) */
+    q = symact__dd_div(m, o);
+    n = symact__two_prod(uc, q.hi);
+    qp = symact__dd_div(symact__dd_make(uc, 0.0), o);
+    double r = neg ? symact__pr_ldexp(n.hi + (n.lo + uc * q.lo), k) : qp.hi + qp.lo;
+    return u > 9.0 ? u : (u < -22.0 ? -0.0 : r);
 }
 
 /* sigmoid(v) + u*v'*sigmoid(v)*sigmoid(-v), the derivative of u*sigmoid(v) */
 SYMACT__INLINE double symact__xsigcubic_grad_f64(double u)
 {
-    symact__dd m, e, o, d, den, n, q, r;
+    double uc = u < -22.0 ? -22.0 : (u > 9.0 ? 9.0 : u);
+    double root = symact__pr_root_window(u, symact__c_GELU_TANH_ROOT[0], symact__c_GELU_TANH_ROOT[1],
+                                         symact__c_GELU_TANH_ROOT_LEFT, SYMACT__LEN(symact__c_GELU_TANH_ROOT_LEFT), symact__c_GELU_TANH_ROOT_LEFT_LO,
+                                         symact__c_GELU_TANH_ROOT_RIGHT, SYMACT__LEN(symact__c_GELU_TANH_ROOT_RIGHT), symact__c_GELU_TANH_ROOT_RIGHT_LO);
+    symact__dd m, e, o, d, den, qn, qp, rn;
     int k;
-    if (isnan(u))
-        return u;
-    if (u >= -1.3 && u <= -0.3) {
-        return symact__pr_root_window(u, symact__c_GELU_TANH_ROOT[0], symact__c_GELU_TANH_ROOT[1],
-                                      symact__c_GELU_TANH_ROOT_LEFT, SYMACT__LEN(symact__c_GELU_TANH_ROOT_LEFT), symact__c_GELU_TANH_ROOT_LEFT_LO,
-                                      symact__c_GELU_TANH_ROOT_RIGHT, SYMACT__LEN(symact__c_GELU_TANH_ROOT_RIGHT), symact__c_GELU_TANH_ROOT_RIGHT_LO);
-    }
-    if (u > 9.0)
-        return 1.0;
-    if (u < -22.0)
-        return -0.0;
-    d = symact__pr_cubic(u, symact__c_GELU_K3X3[0], symact__c_GELU_K3X3[1]); /* u*v' */
-    if (symact__pr_sigparts(u, &m, &k, &e, &o)) {
-        /* v < 0: E*(1 + E + u v')/(1 + E)^2, E = e^v scaled by 2^k */
-        den = symact__dd_mul(o, o);
-        n = symact__dd_add(o, d);
-        q = symact__dd_div(n, den);
-        r = symact__dd_mul(q, m);
-        return ldexp(r.hi + r.lo, k);
-    }
-    /* v >= 0: (1 + E + u v' E)/(1 + E)^2, E = e^-v */
+    int neg = symact__pr_sigparts(uc, &m, &k, &e, &o);
+    double r;
+    d = symact__pr_cubic(uc, symact__c_GELU_K3X3[0], symact__c_GELU_K3X3[1]); /* u*v' */
     den = symact__dd_mul(o, o);
-    n = symact__dd_add(o, symact__dd_mul(d, e));
-    q = symact__dd_div(n, den);
-    return q.hi + q.lo;
+    /* v < 0: E*(1 + E + u v')/(1 + E)^2, E = e^v scaled by 2^k */
+    qn = symact__dd_div(symact__dd_add(o, d), den);
+    rn = symact__dd_mul(qn, m);
+    /* v >= 0: (1 + E + u v' E)/(1 + E)^2, E = e^-v */
+    qp = symact__dd_div(symact__dd_add(o, symact__dd_mul(d, e)), den);
+    r = neg ? symact__pr_ldexp(rn.hi + rn.lo, k) : qp.hi + qp.lo;
+    r = u >= -1.3 && u <= -0.3 ? root : r;
+    return u > 9.0 ? 1.0 : (u < -22.0 ? -0.0 : r);
 }
 
 #endif /* SYMACT_RUNTIME_PRECISE_H */
