@@ -147,7 +147,7 @@ def torch_calls(spec, dtype):
         "hardsigmoid": lambda x, y: aten.hardsigmoid_backward.grad_input(gout(x), x, grad_input=y),
         "hardswish": lambda x, y: y.copy_(aten.hardswish_backward(gout(x), x)),
         "softmax": lambda x, y: aten._softmax_backward_data.out(gout(x), x, -1, t_dtype, grad_input=y),
-        "log_softmax": lambda x, y: aten._log_softmax_backward_data.out(gout(x), x, -1, t_dtype, grad_input=y),
+        "log_softmax": lambda x, y: aten._log_softmax_backward_data.out(gout(x), x, -1, t_dtype, out=y),
     }
     if wrt == "f":
         fn = forward.get(name)

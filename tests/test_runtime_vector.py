@@ -126,7 +126,8 @@ def standalone_c_source(directory: Path) -> Path:
     """The C runtime's vector files (with what they need) as one C file under ``directory``."""
     from symact.emit.c import BACKEND
     src = directory / "vector_standalone.c"
-    src.write_text(BACKEND.standalone(["doubleword.h", "vector_core.h", "vector.h"]))
+    src.write_text(BACKEND.standalone(["doubleword.h", "elementary.h", "vector_core.h", "vector_exact.h",
+                                       "vector_fast.h", "vector.h"]))
     return src
 
 

@@ -39,11 +39,13 @@ FILES = (
     ("primitives.h", False),
     ("precise.h", False),
     ("vector_core.h", False),
+    ("vector_exact.h", True),
+    ("vector_fast.h", False),
     ("vector.h", True),
 )
-_VECTOR_FILES = ("vector_core.h", "vector.h")
+_VECTOR_FILES = ("vector_core.h", "vector_exact.h", "vector_fast.h", "vector.h")
 
-_CONST = re.compile(r"\bsymact__c_(\w+?)(_LO)?\b")
+_CONST = re.compile(r"\bsymact__c_(\w+?)(?:_HI|_LO)?\b")
 
 
 def _prologue(d: DType) -> str:
@@ -76,8 +78,11 @@ def constant_lines(used: set[str]) -> list[str]:
         if len(values) == 1:
             out.append(f"static const double symact__c_{name} = {_c_double(values[0])};")
         elif isinstance(values[0], list):
-            rows = ",\n".join(f"    {{{_c_double(v[0])}, {_c_double(v[1])}}}" for v in values)
-            out.append(f"static const double symact__c_{name}[{len(values)}][2] = {{\n{rows}\n}};")
+            # a table of (hi, lo) pairs as two tables: a vectorised loop reads a column
+            # with one gather, where gcc does not vectorise a loop over rows of pairs
+            for part, col in (("HI", 0), ("LO", 1)):
+                items = ",\n".join(f"    {_c_double(v[col])}" for v in values)
+                out.append(f"static const double symact__c_{name}_{part}[{len(values)}] = {{\n{items}\n}};")
         else:
             items = ",\n".join(f"    {_c_double(v)}" for v in values)
             out.append(f"static const double symact__c_{name}[{len(values)}] = {{\n{items}\n}};")

@@ -6,14 +6,17 @@
  * when every call in it is inlined (gcc's heuristics leave the larger ones, such as
  * GELU's polynomials, out of line).  A generated source does not call all of them
  * (symact new's, say), and clang warns about an unused static function defined in the
- * main file, so they are marked unused too. */
+ * main file, so they are marked unused too.  Rarely taken paths (a vector kernel's
+ * exact path for special rows) are SYMACT__COLD: out of line. */
 #ifndef SYMACT_RUNTIME_COMMON_H
 #define SYMACT_RUNTIME_COMMON_H
 
 #if defined(__GNUC__) || defined(__clang__)
 #define SYMACT__INLINE static inline __attribute__((always_inline, unused))
+#define SYMACT__COLD static __attribute__((noinline, cold, unused))
 #else
 #define SYMACT__INLINE static inline
+#define SYMACT__COLD static
 #endif
 
 #define SYMACT__LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -42,6 +45,18 @@
 #define SYMACT__UNROLL _Pragma("GCC unroll 64")
 #else
 #define SYMACT__UNROLL
+#endif
+
+/* Before the inner loop over the lanes of a blocked reduction (lane l accumulates the
+ * entries j = l mod lanes): kept as a loop, which the compiler vectorises as an
+ * elementwise loop over the lanes' accumulators.  Unrolled, it would become as many
+ * scalar reductions, which gcc does not vectorise without reassociating. */
+#if defined(__clang__)
+#define SYMACT__LANES _Pragma("clang loop unroll(disable)")
+#elif defined(__GNUC__)
+#define SYMACT__LANES _Pragma("GCC unroll 1")
+#else
+#define SYMACT__LANES
 #endif
 
 #endif /* SYMACT_RUNTIME_COMMON_H */

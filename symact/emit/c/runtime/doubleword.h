@@ -14,6 +14,8 @@
 #define SYMACT_RUNTIME_DOUBLEWORD_H
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "common.h"
 
@@ -89,6 +91,31 @@ SYMACT__INLINE symact__dd symact__dd_div(symact__dd a, symact__dd b)
     double q = a.hi / b.hi;
     symact__dd p = symact__two_prod(q, b.hi);
     return symact__fast_two_sum(q, (((a.hi - p.hi) - p.lo) + a.lo - q * b.lo) / b.hi);
+}
+
+/* x rounded to an integer, for |x| < 2^51: adding and removing 1.5*2^52 rounds to
+ * nearest in the current mode, without a call to rint (which plain x86-64 -O2 does not
+ * inline) */
+SYMACT__INLINE double symact__round_f64(double x)
+{
+    return (x + 0x1.8p52) - 0x1.8p52;
+}
+
+/* 2^k for -1022 <= k <= 1023, from its bits */
+SYMACT__INLINE double symact__pow2_f64(int k)
+{
+    uint64_t bits = (uint64_t)(k + 1023) << 52;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+/* v*2^k for -2044 <= k <= 2046, rounded once: the first factor keeps v*2^(k/2) normal
+ * (|v| near 1), so only the second product rounds, also into the subnormals */
+SYMACT__INLINE double symact__ldexp_f64(double v, int k)
+{
+    int k1 = k / 2;
+    return v * symact__pow2_f64(k1) * symact__pow2_f64(k - k1);
 }
 
 /* c[0] + u*(c[1] + ... + u*c[n-1]) in double */

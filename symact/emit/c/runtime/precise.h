@@ -41,30 +41,6 @@
  * argument clamped into its domain) and the region chosen by select, so that the
  * kernel loops vectorise.  Callers pass non-nan arguments. */
 
-/* x rounded to an integer, for |x| < 2^51 (adding and removing 1.5*2^52 rounds to
- * nearest in the current mode, without a call to rint) */
-SYMACT__INLINE double symact__pr_round(double x)
-{
-    return (x + 0x1.8p52) - 0x1.8p52;
-}
-
-/* 2^k for -1022 <= k <= 1023, from its bits */
-SYMACT__INLINE double symact__pr_pow2(int k)
-{
-    uint64_t bits = (uint64_t)(k + 1023) << 52;
-    double d;
-    memcpy(&d, &bits, sizeof d);
-    return d;
-}
-
-/* v*2^k for -2044 <= k <= 2046, rounded once: the first factor keeps v*2^(k/2) normal
- * (|v| near 1), so only the second product rounds, also into the subnormals */
-SYMACT__INLINE double symact__pr_ldexp(double v, int k)
-{
-    int k1 = k / 2;
-    return v * symact__pr_pow2(k1) * symact__pr_pow2(k - k1);
-}
-
 /* exp(hi + lo) = 2^k*(m.hi + m.lo), m.hi in [0.7, 1.42]: the reduced argument
  * r = rh + rl is exact to 2^-100 (ln 2 split as in fdlibm, k*LN2_HI exact),
  * e^r = 1 + r + r^2*T(r) with 1 + rh summed exactly; |hi| <= 1500 (else hi is taken as
@@ -73,7 +49,7 @@ SYMACT__INLINE symact__dd symact__pr_exp(double hi, double lo, int *k)
 {
     int in = hi >= -1500.0 && hi <= 1500.0;
     double h = in ? hi : 0, l = in ? lo : 0;
-    double kd = symact__pr_round(h * symact__c_INV_LN2);
+    double kd = symact__round_f64(h * symact__c_INV_LN2);
     double rh = h - kd * symact__c_LN2_SPLIT[0];
     double rl = l - kd * symact__c_LN2_SPLIT[1];
     double r = rh + rl;
@@ -145,7 +121,7 @@ SYMACT__INLINE double symact__xndtr_f64(double u)
     symact__dd small = symact__dd_mul(symact__dd_make(u, 0.0), s);
     symact__dd m = symact__pr_npdf(tc, &k);
     symact__dd p = symact__dd_mul(m, symact__pr_mills_g(tc));
-    double tail = symact__pr_ldexp(p.hi + p.lo, k); /* phi(t)*g(t) = t*(1 - Phi(t)) */
+    double tail = symact__ldexp_f64(p.hi + p.lo, k); /* phi(t)*g(t) = t*(1 - Phi(t)) */
     double r = t < 0.75 ? small.hi + small.lo : (u > 0 ? u - tail : -tail);
     return u > 9.0 ? u : (u < -40.0 ? -0.0 : r);
 }
@@ -169,7 +145,7 @@ SYMACT__INLINE double symact__xndtr_grad_f64(double u)
     double tail, r;
     b.lo -= (((g.hi - e.hi) - e.lo) + g.lo) / tc;
     p = symact__dd_mul(m, b);
-    tail = symact__pr_ldexp(p.hi + p.lo, k); /* phi(t)*(t - m(t)) */
+    tail = symact__ldexp_f64(p.hi + p.lo, k); /* phi(t)*(t - m(t)) */
     r = t < 0.75 ? small.hi + small.lo : (u > 0 ? 1.0 + tail : -tail);
     r = u >= -1.3 && u <= -0.3 ? root : r;
     return u > 9.0 ? 1.0 : (u < -40.0 ? -0.0 : r);
@@ -196,8 +172,8 @@ SYMACT__INLINE int symact__pr_sigparts(double x, symact__dd *m, int *k, symact__
     symact__dd v = symact__pr_cubic(x, symact__c_GELU_K3[0], symact__c_GELU_K3[1]);
     int neg = v.hi < 0;
     *m = symact__pr_exp(neg ? v.hi : -v.hi, neg ? v.lo : -v.lo, k);
-    e->hi = symact__pr_ldexp(m->hi, *k);
-    e->lo = symact__pr_ldexp(m->lo, *k);
+    e->hi = symact__ldexp_f64(m->hi, *k);
+    e->lo = symact__ldexp_f64(m->lo, *k);
     *o = symact__two_sum(1.0, e->hi);
     *o = symact__fast_two_sum(o->hi, o->lo + e->lo);
     return neg;
@@ -215,7 +191,7 @@ SYMACT__INLINE double symact__xsigcubic_f64(double u)
     q = symact__dd_div(m, o);
     n = symact__two_prod(uc, q.hi);
     qp = symact__dd_div(symact__dd_make(uc, 0.0), o);
-    double r = neg ? symact__pr_ldexp(n.hi + (n.lo + uc * q.lo), k) : qp.hi + qp.lo;
+    double r = neg ? symact__ldexp_f64(n.hi + (n.lo + uc * q.lo), k) : qp.hi + qp.lo;
     return u > 9.0 ? u : (u < -22.0 ? -0.0 : r);
 }
 
@@ -237,7 +213,7 @@ SYMACT__INLINE double symact__xsigcubic_grad_f64(double u)
     rn = symact__dd_mul(qn, m);
     /* v >= 0: (1 + E + u v' E)/(1 + E)^2, E = e^-v */
     qp = symact__dd_div(symact__dd_add(o, symact__dd_mul(d, e)), den);
-    r = neg ? symact__pr_ldexp(rn.hi + rn.lo, k) : qp.hi + qp.lo;
+    r = neg ? symact__ldexp_f64(rn.hi + rn.lo, k) : qp.hi + qp.lo;
     r = u >= -1.3 && u <= -0.3 ? root : r;
     return u > 9.0 ? 1.0 : (u < -22.0 ? -0.0 : r);
 }

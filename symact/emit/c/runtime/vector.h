@@ -1,66 +1,176 @@
 /* Vector activations, row-major over the last axis: the public kernels, written once
- * for both dtypes (vector_core.h does the work in double).  The generated source
- * includes this file twice, with SYMACT_T (double, float) and SYMACT_FN(name)
- * (name##_f64, name##_f32) defined. */
+ * for both dtypes.  Each row takes the fast path (vector_fast.h: a few vectorised
+ * passes) unless it holds a nan or +inf, is all -inf, spreads further than the fast
+ * path keeps normal, or (the VJPs) has a cotangent outside its range; those rows take
+ * the exact path (vector_exact.h).  The generated source includes this file twice,
+ * with SYMACT_T (double, float) and SYMACT_FN(name) (name##_f64, name##_f32) defined. */
 #include <math.h>
 #include <stddef.h>
 
 #include "common.h"
-#include "vector_core.h"
+#include "vector_exact.h"
+#include "vector_fast.h"
 
-/* Scans a row: nan anywhere -> NAN; +inf present -> PINF (k = first +inf);
- * max -inf -> NINF; otherwise FINITE with m, the first argmax k, S = 1 + R
- * and L = log1p(R) in double-double. */
-SYMACT__INLINE symact__vec_row SYMACT_FN(symact__vec_scan)(size_t n, const SYMACT_T *x)
+/* Pass 1: the row's max (returned); whether it holds a nan or +inf, or is all -inf, or
+ * has a finite entry more than SPREAD below the max (*slow). */
+SYMACT__INLINE double SYMACT_FN(symact__vf_scan)(size_t n, const SYMACT_T *x, int *slow)
 {
-    symact__vec_row w;
-    symact__dd r, e;
-    size_t j, kinf = 0;
-    w.kind = SYMACT__VEC_FINITE;
-    w.m = -HUGE_VAL;
-    w.cnt = 0.0;
-    w.k = 0;
-    w.s = symact__dd_make(1.0, 0.0);
-    w.lg = symact__dd_make(0.0, 0.0);
-    for (j = 0; j < n; ++j) {
+    double mx[SYMACT__VL], mn[SYMACT__VL], fl[SYMACT__VL];
+    double m = -HUGE_VAL, low = HUGE_VAL, f = 0.0;
+    size_t j, nb = n - n % SYMACT__VL;
+    int l;
+    for (l = 0; l < SYMACT__VL; ++l) {
+        mx[l] = -HUGE_VAL;
+        mn[l] = HUGE_VAL;
+        fl[l] = 0.0;
+    }
+    for (j = 0; j < nb; j += SYMACT__VL) {
+        SYMACT__LANES
+        for (l = 0; l < SYMACT__VL; ++l) {
+            double v = (double)x[j + l];
+            mx[l] = v > mx[l] ? v : mx[l];
+            mn[l] = v < mn[l] && v != -HUGE_VAL ? v : mn[l];
+            fl[l] = ((v != v) | (v == HUGE_VAL)) ? 1.0 : fl[l];
+        }
+    }
+    for (j = nb; j < n; ++j) {
         double v = (double)x[j];
-        if (isnan(v)) {
-            w.kind = SYMACT__VEC_NAN;
-            return w;
+        l = (int)(j - nb);
+        mx[l] = v > mx[l] ? v : mx[l];
+        mn[l] = v < mn[l] && v != -HUGE_VAL ? v : mn[l];
+        fl[l] = ((v != v) | (v == HUGE_VAL)) ? 1.0 : fl[l];
+    }
+    for (l = 0; l < SYMACT__VL; ++l) {
+        m = mx[l] > m ? mx[l] : m;
+        low = mn[l] < low ? mn[l] : low;
+        f = fl[l] > f ? fl[l] : f;
+    }
+    *slow = f != 0.0 || m == -HUGE_VAL || low < m - SYMACT__VF_SPREAD;
+    return m;
+}
+
+/* Pass 2: R = S - 1 = sum over the entries below the max of exp(x_j - m), plus the
+ * number of ties of the max less one, as a double-word; also *gsum = G = sum_j e_j (g_j - c)
+ * (mode 1, the softmax VJP) or sum_j g_j (mode 2, the log_softmax VJP).  A block at a
+ * time: the terms by an elementwise loop into buffers, then summed on the lanes. */
+SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x, double m,
+                                                     const SYMACT_T *g, double c, int mode,
+                                                     symact__dd *gsum)
+{
+    double th[SYMACT__BLOCK], tl[SYMACT__BLOCK], tie[SYMACT__BLOCK], ph[SYMACT__BLOCK], pl[SYMACT__BLOCK];
+    double rh[SYMACT__VL], rl[SYMACT__VL], tc[SYMACT__VL], gh[SYMACT__VL], gl[SYMACT__VL];
+    symact__dd r = symact__dd_make(0.0, 0.0), gs = symact__dd_make(0.0, 0.0);
+    double ties = 0.0, lo = 0.0, glo = 0.0;
+    size_t j0, j, b;
+    int l;
+    for (l = 0; l < SYMACT__VL; ++l) {
+        rh[l] = rl[l] = tc[l] = gh[l] = gl[l] = 0.0;
+    }
+    for (j0 = 0; j0 < n; j0 += SYMACT__BLOCK) {
+        size_t len = n - j0 < SYMACT__BLOCK ? n - j0 : SYMACT__BLOCK;
+        size_t nb = len - len % SYMACT__VL;
+        SYMACT__LOOP
+        for (j = 0; j < len; ++j) {
+            double v = (double)x[j0 + j];
+            symact__dd e = symact__vf_term(symact__vf_shift(v, m));
+            int top = v == m;
+            th[j] = top ? 0.0 : e.hi;
+            tl[j] = top ? 0.0 : e.lo;
+            tie[j] = top ? 1.0 : 0.0;
+            if (mode == 1) {
+                symact__dd a = symact__two_sum((double)g[j0 + j], -c);
+                symact__dd p = symact__two_prod(e.hi, a.hi);
+                ph[j] = p.hi;
+                pl[j] = p.lo + (e.hi * a.lo + e.lo * a.hi);
+            } else if (mode == 2) {
+                ph[j] = (double)g[j0 + j];
+                pl[j] = 0.0;
+            }
         }
-        if (v == HUGE_VAL) {
-            if (w.cnt == 0.0)
-                kinf = j;
-            w.cnt += 1.0;
-        } else if (v > w.m) {
-            w.m = v;
-            w.k = j;
+        for (b = 0; b < nb; b += SYMACT__VL) {
+            SYMACT__LANES
+            for (l = 0; l < SYMACT__VL; ++l) {
+                symact__dd t = symact__two_sum(rh[l], th[b + l]);
+                rh[l] = t.hi;
+                rl[l] += t.lo + tl[b + l];
+                tc[l] += tie[b + l];
+            }
+            if (mode != 0) {
+                SYMACT__LANES
+                for (l = 0; l < SYMACT__VL; ++l) {
+                    symact__dd t = symact__two_sum(gh[l], ph[b + l]);
+                    gh[l] = t.hi;
+                    gl[l] += t.lo + pl[b + l];
+                }
+            }
+        }
+        for (b = nb; b < len; ++b) {
+            r = symact__dd_add(r, symact__dd_make(th[b], tl[b]));
+            ties += tie[b];
+            if (mode != 0)
+                gs = symact__dd_add(gs, symact__dd_make(ph[b], pl[b]));
         }
     }
-    if (w.cnt > 0.0) {
-        w.kind = SYMACT__VEC_PINF;
-        w.k = kinf;
-        return w;
+    for (l = 0; l < SYMACT__VL; ++l) {
+        symact__dd t = symact__two_sum(r.hi, rh[l]);
+        symact__dd u = symact__two_sum(gs.hi, gh[l]);
+        r.hi = t.hi;
+        lo += t.lo + rl[l];
+        gs.hi = u.hi;
+        glo += u.lo + gl[l];
+        ties += tc[l];
     }
-    if (w.m == -HUGE_VAL) {
-        w.kind = SYMACT__VEC_NINF;
-        return w;
+    r = symact__fast_two_sum(r.hi, r.lo + lo);
+    *gsum = symact__fast_two_sum(gs.hi, gs.lo + glo);
+    /* ties - 1 is an integer: exact */
+    return symact__dd_add(r, symact__dd_make(ties - 1.0, 0.0));
+}
+
+/* The VJPs' c: g at an entry equal to the max (any: the dominant entry's D = -G then has
+ * no cancellation, docs/numerics.md pitfall 13). */
+SYMACT__INLINE double SYMACT_FN(symact__vf_pick)(size_t n, const SYMACT_T *x, const SYMACT_T *g, double m)
+{
+    double cg[SYMACT__VL], c = 0.0;
+    size_t j, nb = n - n % SYMACT__VL;
+    int l;
+    for (l = 0; l < SYMACT__VL; ++l)
+        cg[l] = (double)NAN;
+    for (j = 0; j < nb; j += SYMACT__VL) {
+        SYMACT__LANES
+        for (l = 0; l < SYMACT__VL; ++l)
+            cg[l] = (double)x[j + l] == m ? (double)g[j + l] : cg[l];
     }
-    r.hi = 0.0;
-    r.lo = 0.0;
-    for (j = 0; j < n; ++j) {
-        if (j == w.k)
-            continue;      /* e = 1 exactly: kept out of R = S - 1 */
-        int k;
-        e = symact__vec_exp_parts(symact__vec_shift((double)x[j], w.m), &k);
-        symact__vec_acc(&r, ldexp(e.hi, k));       /* underflow is harmless: S >= 1 */
-        r.lo += ldexp(e.lo, k);
+    for (j = nb; j < n; ++j)
+        if ((double)x[j] == m)
+            c = (double)g[j];
+    for (l = 0; l < SYMACT__VL; ++l)
+        c = cg[l] == cg[l] ? cg[l] : c;
+    return c;
+}
+
+/* Whether a cotangent row suits the fast path: finite, max |g| within [G_MIN, G_MAX]
+ * (or all zero), so products with exp(x - m) stay normal. */
+SYMACT__INLINE int SYMACT_FN(symact__vf_g_ok)(size_t n, const SYMACT_T *g)
+{
+    double gmax[SYMACT__VL], gm = 0.0;
+    size_t j, nb = n - n % SYMACT__VL;
+    int l;
+    for (l = 0; l < SYMACT__VL; ++l)
+        gmax[l] = 0.0;
+    for (j = 0; j < nb; j += SYMACT__VL) {
+        SYMACT__LANES
+        for (l = 0; l < SYMACT__VL; ++l) {
+            double a = fabs((double)g[j + l]);
+            gmax[l] = !(a <= gmax[l]) ? a : gmax[l]; /* nan propagates */
+        }
     }
-    r = symact__two_sum(r.hi, r.lo);
-    w.s = symact__two_sum(1.0, r.hi);
-    w.s = symact__two_sum(w.s.hi, w.s.lo + r.lo);
-    w.lg = symact__vec_log1p2(r);
-    return w;
+    for (l = 0; l < SYMACT__VL; ++l)
+        gm = !(gmax[l] <= gm) ? gmax[l] : gm;
+    for (j = nb; j < n; ++j) {
+        double a = fabs((double)g[j]);
+        gm = !(a <= gm) ? a : gm;
+    }
+    return gm == 0.0 || (gm >= SYMACT__VF_G_MIN && gm <= SYMACT__VF_G_MAX);
 }
 
 /* logsumexp = m + log1p(R); cols == 0 gives -inf (the empty sum). */
@@ -68,29 +178,28 @@ int SYMACT_FN(symact_logsumexp)(size_t rows, size_t cols, const SYMACT_T *x, SYM
 {
     size_t i;
     for (i = 0; i < rows; ++i) {
-        symact__vec_row w;
-        symact__dd s;
-        double v;
+        const SYMACT_T *xr = x + i * cols;
+        int slow;
+        double m;
+        symact__dd lg, r, unused;
         if (cols == 0) {
             y[i] = (SYMACT_T)-HUGE_VAL;
             continue;
         }
-        w = SYMACT_FN(symact__vec_scan)(cols, x + i * cols);
-        switch (w.kind) {
-        case SYMACT__VEC_NAN: v = (double)NAN; break;
-        case SYMACT__VEC_PINF: v = HUGE_VAL; break;
-        case SYMACT__VEC_NINF: v = -HUGE_VAL; break;
-        default:
-            s = symact__two_sum(w.m, w.lg.hi);
-            v = s.hi + (s.lo + w.lg.lo);
+        m = SYMACT_FN(symact__vf_scan)(cols, xr, &slow);
+        if (slow) {
+            SYMACT_FN(symact__vx_logsumexp)(1, cols, xr, y + i);
+            continue;
         }
-        y[i] = SYMACT_FN(symact__vec_out)(v);
+        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused));
+        r = symact__two_sum(m, lg.hi);
+        y[i] = (SYMACT_T)(r.hi + (r.lo + lg.lo));
     }
     return 0;
 }
 
-/* softmax_j = exp((x_j - m) - log1p(R)); +inf rows: 1/count on the +inf
- * entries; all -inf rows: 0. */
+/* softmax_j = exp((x_j - m) - log S): one double-word exponential of a hi + lo argument
+ * per entry, rounded once (normal: rows on the fast path lie within the spread). */
 int SYMACT_FN(symact_softmax)(size_t rows, size_t cols, const SYMACT_T *x, SYMACT_T *y)
 {
     size_t i, j;
@@ -99,16 +208,18 @@ int SYMACT_FN(symact_softmax)(size_t rows, size_t cols, const SYMACT_T *x, SYMAC
     for (i = 0; i < rows; ++i) {
         const SYMACT_T *xr = x + i * cols;
         SYMACT_T *yr = y + i * cols;
-        symact__vec_row w = SYMACT_FN(symact__vec_scan)(cols, xr);
+        int slow;
+        double m = SYMACT_FN(symact__vf_scan)(cols, xr, &slow);
+        symact__dd lg, unused;
+        if (slow) {
+            SYMACT_FN(symact__vx_softmax)(1, cols, xr, yr);
+            continue;
+        }
+        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused));
+        SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
-            double v;
-            switch (w.kind) {
-            case SYMACT__VEC_NAN: v = (double)NAN; break;
-            case SYMACT__VEC_NINF: v = 0.0; break;
-            case SYMACT__VEC_PINF: v = (double)xr[j] == HUGE_VAL ? 1.0 / w.cnt : 0.0; break;
-            default: v = symact__vec_softmax_at((double)xr[j], &w);
-            }
-            yr[j] = SYMACT_FN(symact__vec_out)(v);
+            symact__dd e = symact__vf_term(symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg));
+            yr[j] = (SYMACT_T)(e.hi + e.lo);
         }
     }
     return 0;
@@ -120,8 +231,7 @@ int SYMACT_FN(symact_logsumexp_grad)(size_t rows, size_t cols, const SYMACT_T *x
     return SYMACT_FN(symact_softmax)(rows, cols, x, y);
 }
 
-/* log_softmax_j = (x_j - m) - log1p(R); +inf rows: -log(count) on the +inf
- * entries, -inf elsewhere; all -inf rows: -inf. */
+/* log_softmax_j = (x_j - m) - log S in double-word, rounded once. */
 int SYMACT_FN(symact_log_softmax)(size_t rows, size_t cols, const SYMACT_T *x, SYMACT_T *y)
 {
     size_t i, j;
@@ -130,36 +240,26 @@ int SYMACT_FN(symact_log_softmax)(size_t rows, size_t cols, const SYMACT_T *x, S
     for (i = 0; i < rows; ++i) {
         const SYMACT_T *xr = x + i * cols;
         SYMACT_T *yr = y + i * cols;
-        symact__vec_row w = SYMACT_FN(symact__vec_scan)(cols, xr);
+        int slow;
+        double m = SYMACT_FN(symact__vf_scan)(cols, xr, &slow);
+        symact__dd lg, unused;
+        if (slow) {
+            SYMACT_FN(symact__vx_log_softmax)(1, cols, xr, yr);
+            continue;
+        }
+        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused));
+        SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
-            double v;
-            switch (w.kind) {
-            case SYMACT__VEC_NAN: v = (double)NAN; break;
-            case SYMACT__VEC_NINF: v = -HUGE_VAL; break;
-            case SYMACT__VEC_PINF: v = (double)xr[j] == HUGE_VAL ? 0.0 - log(w.cnt) : -HUGE_VAL; break;
-            default: v = symact__vec_log_softmax_at((double)xr[j], &w);
-            }
-            yr[j] = SYMACT_FN(symact__vec_out)(v);
+            symact__dd t = symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg);
+            yr[j] = (SYMACT_T)(t.hi + t.lo);
         }
     }
     return 0;
 }
 
-/* The cotangent row's scale exponent (see symact__vec_gscale). */
-SYMACT__INLINE int SYMACT_FN(symact__vec_gexp)(size_t n, const SYMACT_T *g)
-{
-    double gmax = 0.0;
-    size_t j;
-    for (j = 0; j < n; ++j) {
-        double a = fabs((double)g[j]);
-        if (a > gmax && isfinite(a))
-            gmax = a;
-    }
-    return symact__vec_gscale(gmax);
-}
-
-/* dx = y * (g - sum(g y)) as dx_i = y_i * D_i / S, D_i = (g_i - c) S -
- * sum_j e_j (g_j - c), c = g at the first argmax, in double-double. */
+/* dx = y*(g - sum(g y)) as dx_i = y_i*D_i/S, D_i = (g_i - c) S - G, G = sum_j e_j (g_j - c),
+ * c = g at a max entry: the dominant entry's D = -G does not cancel (docs/numerics.md
+ * pitfall 13).  y_i and D_i/S as double-words, their product rounded once. */
 int SYMACT_FN(symact_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, const SYMACT_T *g, SYMACT_T *dx)
 {
     size_t i, j;
@@ -169,61 +269,36 @@ int SYMACT_FN(symact_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, c
         const SYMACT_T *xr = x + i * cols;
         const SYMACT_T *gr = g + i * cols;
         SYMACT_T *dr = dx + i * cols;
-        symact__vec_row w = SYMACT_FN(symact__vec_scan)(cols, xr);
-        double c, yi, s;
-        int gk, k;
-        symact__dd gp, a, e, p, q, dd;
-        if (w.kind == SYMACT__VEC_NAN || w.kind == SYMACT__VEC_NINF) {
-            for (j = 0; j < cols; ++j)
-                dr[j] = (SYMACT_T)(w.kind == SYMACT__VEC_NAN ? (double)NAN : 0.0);
+        int slow;
+        double m = SYMACT_FN(symact__vf_scan)(cols, xr, &slow), c;
+        symact__dd r, s, gs, lg;
+        if (slow || !SYMACT_FN(symact__vf_g_ok)(cols, gr)) {
+            SYMACT_FN(symact__vx_softmax_vjp)(1, cols, xr, gr, dr);
             continue;
         }
-        gk = SYMACT_FN(symact__vec_gexp)(cols, gr);
-        c = ldexp((double)gr[w.k], -gk);
-        if (w.kind == SYMACT__VEC_PINF) {
-            yi = 1.0 / w.cnt;
-            s = 0.0;
-            for (j = 0; j < cols; ++j)
-                if ((double)xr[j] == HUGE_VAL)
-                    s += yi * (ldexp((double)gr[j], -gk) - c);
-            for (j = 0; j < cols; ++j) {
-                double y = (double)xr[j] == HUGE_VAL ? yi : 0.0;
-                dr[j] = SYMACT_FN(symact__vec_out)(ldexp(y * ((ldexp((double)gr[j], -gk) - c) - s), gk));
-            }
-            continue;
-        }
-        gp.hi = 0.0;
-        gp.lo = 0.0;
+        c = SYMACT_FN(symact__vf_pick)(cols, xr, gr, m);
+        r = SYMACT_FN(symact__vf_sums)(cols, xr, m, gr, c, 1, &gs);
+        s = symact__vf_one_plus(r);
+        lg = symact__vec_log1p2(r);
+        SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
-            e = symact__vec_exp_parts(symact__vec_shift((double)xr[j], w.m), &k);
-            a = symact__two_sum(ldexp((double)gr[j], -gk), -c);
-            if (!isfinite(a.hi))
-                a.lo = 0.0;
-            p = symact__two_prod(e.hi, a.hi);
-            symact__vec_acc(&gp, ldexp(p.hi, k));
-            gp.lo += ldexp(p.lo + (e.hi * a.lo + e.lo * a.hi), k);
-        }
-        gp = symact__two_sum(gp.hi, gp.lo);
-        for (j = 0; j < cols; ++j) {
-            symact__dd y = symact__vec_softmax_parts((double)xr[j], &w, SYMACT__VEC_VJP_FLOOR, &k);
-            a = symact__two_sum(ldexp((double)gr[j], -gk), -c);
-            if (!isfinite(a.hi))
-                a.lo = 0.0;
-            q = symact__two_prod(a.hi, w.s.hi);
-            dd = symact__two_sum(q.hi, -gp.hi);
-            dd.lo += q.lo + a.hi * w.s.lo + a.lo * w.s.hi - gp.lo;
-            q = symact__dd_div(dd, w.s);
-            /* y * Q rounded once, in the final ldexp */
+            symact__dd t = symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg);
+            symact__dd y = symact__vf_term(t);
+            symact__dd a = symact__two_sum((double)gr[j], -c);
+            symact__dd q = symact__two_prod(a.hi, s.hi), dd, p;
+            dd = symact__two_sum(q.hi, -gs.hi);
+            dd.lo += q.lo + a.hi * s.lo + a.lo * s.hi - gs.lo;
+            q = symact__dd_div(dd, s);
             p = symact__two_prod(y.hi, q.hi);
-            p.lo += y.hi * q.lo + y.lo * q.hi;
-            dr[j] = SYMACT_FN(symact__vec_out)(symact__vec_ldexp2(p.hi, p.lo, k + gk));
+            /* where x_j = -inf, y = 0 exactly */
+            dr[j] = (SYMACT_T)(t.hi == -HUGE_VAL ? 0.0 : p.hi + (p.lo + (y.hi * q.lo + y.lo * q.hi)));
         }
     }
     return 0;
 }
 
-/* dx = g - softmax(x) * sum(g) as dx_i = (g_i S - e_i G) / S, G = sum g,
- * in double-double. */
+/* dx = g - softmax(x)*sum(g) as dx_i = (g_i S - e_i G)/S, G = sum g, in double-word:
+ * the dominant entry (e = 1: g S - G = g R - sum of the others) does not cancel. */
 int SYMACT_FN(symact_log_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, const SYMACT_T *g, SYMACT_T *dx)
 {
     size_t i, j;
@@ -233,37 +308,26 @@ int SYMACT_FN(symact_log_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *
         const SYMACT_T *xr = x + i * cols;
         const SYMACT_T *gr = g + i * cols;
         SYMACT_T *dr = dx + i * cols;
-        symact__vec_row w = SYMACT_FN(symact__vec_scan)(cols, xr);
-        symact__dd gs, e, p1, p2, n;
-        int gk, k;
-        if (w.kind == SYMACT__VEC_NAN || w.kind == SYMACT__VEC_NINF) {
-            for (j = 0; j < cols; ++j)
-                dr[j] = (SYMACT_T)(w.kind == SYMACT__VEC_NAN ? (double)NAN : 0.0);
+        int slow;
+        double m = SYMACT_FN(symact__vf_scan)(cols, xr, &slow);
+        symact__dd s, gs;
+        if (slow || !SYMACT_FN(symact__vf_g_ok)(cols, gr)) {
+            SYMACT_FN(symact__vx_log_softmax_vjp)(1, cols, xr, gr, dr);
             continue;
         }
-        gk = SYMACT_FN(symact__vec_gexp)(cols, gr);
-        gs.hi = 0.0;
-        gs.lo = 0.0;
-        for (j = 0; j < cols; ++j)
-            symact__vec_acc(&gs, ldexp((double)gr[j], -gk));
-        if (w.kind == SYMACT__VEC_PINF) {
-            double yi = 1.0 / w.cnt, sg = gs.hi + gs.lo;
-            for (j = 0; j < cols; ++j) {
-                double y = (double)xr[j] == HUGE_VAL ? yi : 0.0;
-                dr[j] = SYMACT_FN(symact__vec_out)(ldexp(ldexp((double)gr[j], -gk) - y * sg, gk));
-            }
-            continue;
-        }
-        gs = symact__two_sum(gs.hi, gs.lo);
+        s = symact__vf_one_plus(SYMACT_FN(symact__vf_sums)(cols, xr, m, gr, 0.0, 2, &gs));
+        SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
-            double gj = ldexp((double)gr[j], -gk);
-            e = symact__vec_exp_parts(symact__vec_shift((double)xr[j], w.m), &k);
-            p1 = symact__two_prod(gj, w.s.hi);
-            p2 = symact__two_prod(e.hi, gs.hi);
-            n = symact__two_sum(p1.hi, -ldexp(p2.hi, k));
-            n.lo += (p1.lo + gj * w.s.lo) - ldexp(p2.lo + (e.hi * gs.lo + e.lo * gs.hi), k);
-            n = symact__dd_div(n, w.s);
-            dr[j] = SYMACT_FN(symact__vec_out)(symact__vec_ldexp2(n.hi, n.lo, gk));
+            double gj = (double)gr[j];
+            symact__dd d = symact__vf_shift((double)xr[j], m);
+            symact__dd e = symact__vf_term(d);
+            symact__dd p1 = symact__two_prod(gj, s.hi);
+            symact__dd p2 = symact__two_prod(e.hi, gs.hi);
+            symact__dd n = symact__two_sum(p1.hi, -p2.hi);
+            n.lo += (p1.lo + gj * s.lo) - (p2.lo + (e.hi * gs.lo + e.lo * gs.hi));
+            n = symact__dd_div(n, s);
+            /* where x_j = -inf, e = 0 exactly: dx = g */
+            dr[j] = (SYMACT_T)(d.hi == -HUGE_VAL ? gj : n.hi + n.lo);
         }
     }
     return 0;

@@ -48,24 +48,24 @@ SYMACT__INLINE symact__dd symact__vec_exp2(double h, double l, int *k)
     double rh = h - n * symact__c_LN2_64_SPLIT[0];          /* exact (Sterbenz) */
     symact__dd p = symact__two_prod(n, symact__c_LN2_64_SPLIT[1]);
     symact__dd r = symact__two_sum(rh, -p.hi), q, c, t, lo;
-    double ph = symact__c_INV_FACT_DD[10][0];
+    double ph = symact__c_INV_FACT_DD_HI[10];
     lo.hi = l;
     lo.lo = -(p.lo + n * symact__c_LN2_64_SPLIT[2]);
     r = symact__dd_add(r, lo);
     for (i = 9; i >= 4; --i)
-        ph = ph * r.hi + symact__c_INV_FACT_DD[i][0];
+        ph = ph * r.hi + symact__c_INV_FACT_DD_HI[i];
     q.hi = ph;
     q.lo = 0.0;
     for (i = 3; i >= 0; --i) {
-        c.hi = symact__c_INV_FACT_DD[i][0];
-        c.lo = symact__c_INV_FACT_DD[i][1];
+        c.hi = symact__c_INV_FACT_DD_HI[i];
+        c.lo = symact__c_INV_FACT_DD_LO[i];
         q = symact__dd_add(symact__dd_mul(q, r), c);
     }
     c.hi = 1.0;
     c.lo = 0.0;
     q = symact__dd_mul(symact__dd_add(symact__dd_mul(q, r), c), r);
-    t.hi = symact__c_EXP2_64[ni & 63][0];
-    t.lo = symact__c_EXP2_64[ni & 63][1];
+    t.hi = symact__c_EXP2_64_HI[ni & 63];
+    t.lo = symact__c_EXP2_64_LO[ni & 63];
     *k = (ni - (ni & 63)) / 64;
     return symact__dd_add(t, symact__dd_mul(t, q));
 }
@@ -91,11 +91,11 @@ SYMACT__INLINE symact__dd symact__vec_log1p2(symact__dd r)
     p = symact__two_prod(qh, den.hi);
     q = symact__fast_two_sum(qh, ((num.hi - p.hi) - p.lo + num.lo - qh * den.lo) / den.hi);
     w = symact__dd_mul(q, q);
-    p.hi = symact__c_INV_ODD_DD[21][0];
-    p.lo = symact__c_INV_ODD_DD[21][1];
+    p.hi = symact__c_INV_ODD_DD_HI[21];
+    p.lo = symact__c_INV_ODD_DD_LO[21];
     for (i = 20; i >= 0; --i) {
-        c.hi = symact__c_INV_ODD_DD[i][0];
-        c.lo = symact__c_INV_ODD_DD[i][1];
+        c.hi = symact__c_INV_ODD_DD_HI[i];
+        c.lo = symact__c_INV_ODD_DD_LO[i];
         p = symact__dd_add(symact__dd_mul(p, w), c);
     }
     p = symact__dd_add(q, symact__dd_mul(symact__dd_mul(p, w), q));
