@@ -23,10 +23,14 @@ from symact.emit.render import c_source
 RUNTIME = Path(__file__).with_name("runtime")
 
 #: The dtypes, with the settings a type-generic runtime file reads (as SYMACT_<KEY>): the
-#: libm suffix of the type (exp, expf) and its largest finite value.
+#: libm suffix of the type (exp, expf), its largest finite value, and the exponential
+#: the vector kernels' fast path sums (a double-word for double; a double for float,
+#: whose results round once to float).
 DTYPES = (
-    DType("float64", "f64", "double", {"LM_SUFFIX": "", "MAX": "DBL_MAX"}),
-    DType("float32", "f32", "float", {"LM_SUFFIX": "f", "MAX": "FLT_MAX"}),
+    DType("float64", "f64", "double", {"LM_SUFFIX": "", "MAX": "DBL_MAX",
+                                       "VF_TERM": "symact__vf_term"}),
+    DType("float32", "f32", "float", {"LM_SUFFIX": "f", "MAX": "FLT_MAX",
+                                      "VF_TERM": "symact__vf_term_plain"}),
 )
 
 #: Runtime files in the order the generated source holds them, and whether each is

@@ -3,7 +3,9 @@
  * passes) unless it holds a nan or +inf, is all -inf, spreads further than the fast
  * path keeps normal, or (the VJPs) has a cotangent outside its range; those rows take
  * the exact path (vector_exact.h).  The generated source includes this file twice,
- * with SYMACT_T (double, float) and SYMACT_FN(name) (name##_f64, name##_f32) defined. */
+ * with SYMACT_T (double, float), SYMACT_FN(name) (name##_f64, name##_f32) and
+ * SYMACT_VF_TERM (the exponential of a shift: a double-word for double, a double for
+ * float, whose results round once to float) defined. */
 #include <math.h>
 #include <stddef.h>
 
@@ -72,7 +74,7 @@ SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x
         SYMACT__LOOP
         for (j = 0; j < len; ++j) {
             double v = (double)x[j0 + j];
-            symact__dd e = symact__vf_term(symact__vf_shift(v, m));
+            symact__dd e = SYMACT_VF_TERM(symact__vf_shift(v, m));
             int top = v == m;
             th[j] = top ? 0.0 : e.hi;
             tl[j] = top ? 0.0 : e.lo;
@@ -218,7 +220,7 @@ int SYMACT_FN(symact_softmax)(size_t rows, size_t cols, const SYMACT_T *x, SYMAC
         lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused));
         SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
-            symact__dd e = symact__vf_term(symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg));
+            symact__dd e = SYMACT_VF_TERM(symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg));
             yr[j] = (SYMACT_T)(e.hi + e.lo);
         }
     }
@@ -283,7 +285,7 @@ int SYMACT_FN(symact_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, c
         SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
             symact__dd t = symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg);
-            symact__dd y = symact__vf_term(t);
+            symact__dd y = SYMACT_VF_TERM(t);
             symact__dd a = symact__two_sum((double)gr[j], -c);
             symact__dd q = symact__two_prod(a.hi, s.hi), dd, p;
             dd = symact__two_sum(q.hi, -gs.hi);
@@ -320,7 +322,7 @@ int SYMACT_FN(symact_log_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *
         for (j = 0; j < cols; ++j) {
             double gj = (double)gr[j];
             symact__dd d = symact__vf_shift((double)xr[j], m);
-            symact__dd e = symact__vf_term(d);
+            symact__dd e = SYMACT_VF_TERM(d);
             symact__dd p1 = symact__two_prod(gj, s.hi);
             symact__dd p2 = symact__two_prod(e.hi, gs.hi);
             symact__dd n = symact__two_sum(p1.hi, -p2.hi);

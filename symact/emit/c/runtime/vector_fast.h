@@ -89,6 +89,13 @@ SYMACT__INLINE symact__dd symact__vf_term(symact__dd d)
     return symact__dd_make(in ? e.hi : 0.0, in ? e.lo : 0.0);
 }
 
+/* The float kernels' e = exp(d): in double, rounded once to float at the end, so no
+ * double-word is needed (the sums of doubles carry 2^-53 n, far below float's 2^-24) */
+SYMACT__INLINE symact__dd symact__vf_term_plain(symact__dd d)
+{
+    return symact__dd_make(symact__exp_f64(d.hi + d.lo), 0.0);
+}
+
 /* S = 1 + R as a double-word */
 SYMACT__INLINE symact__dd symact__vf_one_plus(symact__dd r)
 {
