@@ -179,14 +179,15 @@ def c_impl(tmp_dir: str):
     """The C runtime's precise.h with what it needs, compiled with array loops, loaded
     with ctypes."""
     from symact.emit.c import BACKEND
-    src = BACKEND.standalone(["doubleword.h", "precise.h"])
+    src = BACKEND.standalone(["doubleword.h", "elementary.h", "primitives.h", "precise.h"])
     loops = ""
     for k in KERNELS:
-        # float kernels compute in double and round once, as the generated ones do
-        for t, tag in (("double", "f64"), ("float", "f32")):
+        # float kernels compute in double with the float-precision versions and round
+        # once, as the generated ones do
+        for t, tag, impl in (("double", "f64", "f64"), ("float", "f32", "f32x")):
             loops += (f"void loop_{k}_{tag}(size_t n, const {t} *x, {t} *y)\n"
                       f"{{\n    size_t i;\n    for (i = 0; i < n; ++i)\n"
-                      f"        y[i] = ({t})symact__{k}_f64((double)x[i]);\n}}\n")
+                      f"        y[i] = ({t})symact__{k}_{impl}((double)x[i]);\n}}\n")
     c_file = f"{tmp_dir}/precise_driver.c"
     so = f"{tmp_dir}/precise_driver.so"
     with open(c_file, "w") as fh:

@@ -97,20 +97,34 @@ def constant_lines(used: set[str]) -> list[str]:
 
 _ALGEBRAIC = (sp.Abs, sp.sign, sp.Piecewise, sp.Min, sp.Max, sp.Heaviside)
 
+#: Float kernels with a transcendental function compute in double, calling the
+#: primitives' ``_f32x`` versions: accurate to float's precision in double (cheaper where
+#: a primitive has such a version, the double one itself elsewhere).
+F32X = DType("float64", "f32x", "double", dict(DTYPES[0].settings))
+
 
 def compute_dtype(expr, d: DType) -> DType:
     """The dtype a kernel of dtype ``d`` computes in: its own for a stable form of
-    arithmetic alone; double for float32 as soon as a transcendental function or a
-    primitive appears, since the double evaluation rounded once is within half an ULP of
-    float, which float arithmetic over exp and log cannot promise, and costs no more in
-    vectorised code than the float evaluation's extra work would."""
+    arithmetic alone; double (:data:`F32X`) for float32 as soon as a transcendental
+    function or a primitive appears, since the double evaluation rounded once is within
+    half an ULP of float, which float arithmetic over exp and log cannot promise, and
+    costs no more in vectorised code than the float evaluation's extra work would."""
     if d.name == "float64":
         return d
     for node in sp.preorder_traversal(expr):
         if (isinstance(node, sp.Function) and not isinstance(node, _ALGEBRAIC)) or \
                 (isinstance(node, sp.Pow) and not node.exp.is_Integer):
-            return DTYPES[0]
+            return F32X
     return d
+
+
+def _f32x_aliases(exprs, runtime_text: str) -> list[str]:
+    """``#define symact__<impl>_f32x symact__<impl>_f64`` for each primitive the float
+    kernels computed in double call that has no float-precision version of its own."""
+    from symact.stabilise.primitives import Primitive
+    impls = sorted({f.impl for e in exprs for f in e.atoms(Primitive)} - {"shift"})
+    return [f"#define symact__{i}_f32x symact__{i}_f64" for i in impls
+            if f"symact__{i}_f32x(" not in runtime_text]
 
 
 def _dtype_names(d: DType) -> dict:
@@ -159,27 +173,30 @@ class CBackend(Backend):
         return sections
 
     def context(self, kernels, forms, library: str) -> dict:
-        printers = {d.name: CPrinter(d.name) for d in self.dtypes}
-        scalar = []
+        printers = {d.tag: CPrinter(d.name, prim_tag=d.tag) for d in (*self.dtypes, F32X)}
+        scalar, f32x = [], []
         for spec in kernels:
             if spec.vector:
                 continue
             expr = prepare(forms[spec.name].stable)
             compute = {d.name: compute_dtype(expr, d) for d in self.dtypes}
-            variants = [d for d in self.dtypes if d in compute.values()]
+            variants = [d for d in (*self.dtypes, F32X) if d in compute.values()]
+            if F32X in variants:
+                f32x.append(expr)
             scalar.append({
                 "name": spec.name,
                 "summary": safe_comment(spec.description),
                 "params": [{"name": p.name} for p in spec.params],
                 # the stable form, printed once per dtype it is computed in
-                "variants": [dict(_dtype_names(d), expr=printers[d.name].doprint(expr)) for d in variants],
+                "variants": [dict(_dtype_names(d), expr=printers[d.tag].doprint(expr)) for d in variants],
                 # the entry points, one per dtype: read T, compute in CT, write T
                 "dtypes": [dict(_dtype_names(compute[d.name]), T=d.ctype, tag=d.tag,
-                                constraints=[printers[d.name].doprint(c) for c in spec.constraints],
+                                constraints=[printers[d.tag].doprint(c) for c in spec.constraints],
                                 signature=_signature(spec, d)) for d in self.dtypes],
             })
         runtime = self.runtime(kernels)
         used = {m.group(1) for s in runtime for m in _CONST.finditer(s["text"])}
+        aliases = _f32x_aliases(f32x, "".join(s["text"] for s in runtime))
         declarations = [{"summary": safe_comment(spec.description),
                          "signatures": [_signature(spec, d) for d in self.dtypes]} for spec in kernels]
         return {
@@ -189,6 +206,7 @@ class CBackend(Backend):
             "constants": constant_lines(used),
             "runtime": runtime,
             "kernels": scalar,
+            "f32x_aliases": aliases,
             "declarations": declarations,
             "has_vector": any(k.vector for k in kernels),
         }

@@ -17,13 +17,16 @@ from symact.emit.printing import KernelPrinterMixin
 class CPrinter(KernelPrinterMixin, C99CodePrinter):
     language = "C"
 
-    def __init__(self, dtype="float64", settings=None):
+    def __init__(self, dtype="float64", settings=None, prim_tag=None):
         super().__init__(dict({"math_macros": {}}, **(settings or {})))
         if dtype not in ("float64", "float32"):
             raise ValueError(f"unknown dtype {dtype!r}")
         self.dtype = dtype
         self.suffix = "f" if dtype == "float32" else ""
         self.tag = "f32" if dtype == "float32" else "f64"
+        #: the suffix of the primitives called (``f32x``: float kernels computed in double
+        #: call primitives accurate to float's precision, which can be cheaper)
+        self.prim_tag = prim_tag or self.tag
 
     def _const(self, text):
         return text + ("F" if self.dtype == "float32" else "")
@@ -42,7 +45,7 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
         return f"{name}{self.suffix}({', '.join(args)})"
 
     def _prim(self, impl):
-        return f"symact__{impl}_{self.tag}"
+        return f"symact__{impl}_{self.prim_tag}"
 
     def _print_And(self, expr):
         return "(" + " && ".join(self._print(a) for a in expr.args) + ")"

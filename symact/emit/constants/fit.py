@@ -181,6 +181,7 @@ def compute() -> dict:
         out["GELU_K1"] = {"doc": "2*sqrt(2/pi) as hi + lo", "values": _pair(k1)}
         out["GELU_K3"] = {"doc": "0.044715*2*sqrt(2/pi) as hi + lo", "values": _pair(k3)}
         out["GELU_K3X3"] = {"doc": "3*0.044715*2*sqrt(2/pi) as hi + lo", "values": _pair(3 * k3)}
+        out["INV_SQRT_2PI"] = {"doc": "1/sqrt(2*pi), the normal density at 0", "values": [_f(1 / mp.sqrt(2 * mp.pi))]}
         out["LN_SQRT_2PI"] = {"doc": "ln(sqrt(2*pi)) as hi + lo", "values": _pair(mp.log(mp.sqrt(2 * mp.pi)))}
         # --- exp and log ----------------------------------------------------------------
         ln2 = mp.log(2)

@@ -36,6 +36,8 @@
 #include "common.h"
 #include "constants.h"
 #include "doubleword.h"
+#include "elementary.h"
+#include "primitives.h"
 
 /* Branch-free, like the primitives: every region's formula is evaluated (on an
  * argument clamped into its domain) and the region chosen by select, so that the
@@ -216,6 +218,41 @@ SYMACT__INLINE double symact__xsigcubic_grad_f64(double u)
     r = neg ? symact__ldexp_f64(rn.hi + rn.lo, k) : qp.hi + qp.lo;
     r = u >= -1.3 && u <= -0.3 ? root : r;
     return u > 9.0 ? 1.0 : (u < -22.0 ? -0.0 : r);
+}
+
+/* Float-precision versions, for the float kernels (computed in double and rounded once
+ * to float): the textbook forms in double are accurate to far below float's half ulp.
+ * The tail amplification that the double versions carry the arguments in hi + lo for
+ * (erfc's 2z^2 on the rounding of u/sqrt(2), exp's u^2/2 on that of u^2) is below
+ * 2^-45 where float results are nonzero (|u| < 14); at the derivatives' roots the
+ * cancellation costs 2^-53 of the terms, below float's precision but within 1e-8 of
+ * the root, which the accuracy metric reports apart (absolute error). */
+SYMACT__INLINE double symact__xndtr_f32x(double u)
+{
+    double r = 0.5 * u * symact__erfc_f64(-u * symact__c_SQRT_HALF);
+    return u < -40.0 ? -0.0 : r; /* the limit at -inf, not inf*0 */
+}
+
+SYMACT__INLINE double symact__xndtr_grad_f32x(double u)
+{
+    double r = 0.5 * symact__erfc_f64(-u * symact__c_SQRT_HALF)
+               + u * (symact__c_INV_SQRT_2PI * symact__exp_f64(-0.5 * u * u));
+    return u > 40.0 ? 1.0 : (u < -40.0 ? -0.0 : r);
+}
+
+/* u*sigmoid(v), v = u*(K1 + K3 u^2) = 2*sqrt(2/pi)*(u + 0.044715 u^3) */
+SYMACT__INLINE double symact__xsigcubic_f32x(double u)
+{
+    return symact__mul_sigmoid_f64(u, u * (symact__c_GELU_K1[0] + symact__c_GELU_K3[0] * (u * u)));
+}
+
+/* sigmoid(v) + u v' sigmoid(v) sigmoid(-v), v' = K1 + 3 K3 u^2 */
+SYMACT__INLINE double symact__xsigcubic_grad_f32x(double u)
+{
+    double w = u * u;
+    double v = u * (symact__c_GELU_K1[0] + symact__c_GELU_K3[0] * w);
+    double vp = symact__c_GELU_K1[0] + symact__c_GELU_K3X3[0] * w;
+    return symact__sigmoid_f64(v) + symact__mul_dsigmoid_f64(u * vp, v);
 }
 
 #endif /* SYMACT_RUNTIME_PRECISE_H */
