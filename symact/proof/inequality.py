@@ -11,8 +11,9 @@ region, with the symbols replaced by sign-restricted ones:
    the bound follows from the value at t = 0 (substitution) and the limit
    t -> oo (Gruntz's algorithm on a Piecewise-free formula).
 
-A certified counterexample (a point where g < 0, or g = 0 for strict) gives
-DISPROVED.  Nothing is concluded from samples.
+A certified counterexample (a point where g < 0, or where g is exactly 0 for
+strict, by SymPy's exact evaluation) gives DISPROVED.  Nothing is concluded
+from samples.
 """
 
 from __future__ import annotations
@@ -178,7 +179,20 @@ def _counterexample(g, where, strict):
         v = certify(g, point)
         if v is not None and v < 0:
             return {str(s): str(point[s]) for s in symbols}, v
+        if strict and v is None and _exactly_zero(g, point):
+            return {str(s): str(point[s]) for s in symbols}, sp.S.Zero
     return None
+
+
+def _exactly_zero(g, point) -> bool:
+    """g is 0 at the exact ``point`` by SymPy's exact evaluation (a counterexample to g > 0)."""
+    try:
+        at = g.subs(point)
+        if at.has(sp.Piecewise):
+            at = sp.piecewise_fold(at)
+        return not at.free_symbols and at.is_zero is True
+    except (TypeError, ValueError, ZeroDivisionError, RecursionError):
+        return False
 
 
 def _sign_split(h, constraints, strict):
@@ -192,22 +206,35 @@ def _sign_split(h, constraints, strict):
         part = h.subs(s, sub)
         if not nonneg(part, strict, {}):
             return False
-    return bool(nonneg(h.subs(s, 0), strict, {}, depth=0)) or sp.simplify(h.subs(s, 0)).is_nonnegative
+    at0 = sp.simplify(h.subs(s, 0))
+    return bool(nonneg(at0, strict, {}, depth=0)) or bool(at0.is_positive if strict else at0.is_nonnegative)
 
 
-def prove_nonneg(g, *, where=sp.true, strict: bool = False) -> Result:
-    """Decide ``g > 0`` (strict) or ``g >= 0`` for all real free symbols with ``where`` true."""
+def prove_nonneg(g, *, where=sp.true, strict: bool = False, label: str = "value") -> Result:
+    """Decide ``g > 0`` (strict) or ``g >= 0`` for all real free symbols with ``where`` true;
+    ``label`` names g in the detail of a counterexample (``"rhs - lhs"``)."""
     start = time.perf_counter()
-    g, where = sp.sympify(g), sp.sympify(where)
-    (g,), where = _realify([g], where)
-    g = prepare(g)
 
     def done(status, strategy, detail="", ce=None):
         return Result(Status(status), strategy, detail, ce, time.perf_counter() - start)
 
+    try:
+        return _prove_nonneg(g, where, strict, done, label)
+    except (RecursionError, sp.PolynomialError, TypeError, ValueError, NotImplementedError,
+            AttributeError) as err:
+        return done("UNDECIDED", "cases", f"symbolic step failed: {type(err).__name__}: {err}")
+
+
+def _prove_nonneg(g, where, strict, done, label) -> Result:
+    g, where = sp.sympify(g), sp.sympify(where)
+    (g,), where = _realify([g], where)
+    g = prepare(g)
+    if where is sp.false:
+        return done("PROVED", "vacuous", "the condition is never true")
     ce = _counterexample(g, where, strict)
     if ce is not None:
-        return done("DISPROVED", "counterexample", f"value {ce[1]} at {ce[0]} (certified, 30 digits)", ce[0])
+        how = "exactly 0 (exact evaluation)" if ce[1] == 0 else f"{sp.Float(ce[1], 15)} (certified, 30 digits)"
+        return done("DISPROVED", "counterexample", f"{label} = {how} at {ce[0]}", ce[0])
     how = []
     try:
         for branch, constraints, chain in regions(g, where):
