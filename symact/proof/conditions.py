@@ -15,7 +15,11 @@ inverse ``log``), ``tanh`` (-1, 1, ``atanh``) or ``erf`` (-1, 1, ``erfinv``);
 ``erfc(u) = 1 - erf(u)`` is reduced to ``erf``.  ``sqrt`` (range [0, oo),
 inverse c**2, the bottom of the range attained) is solved on its domain u >= 0:
 the relation is only meaningful there, and the parser records u >= 0 as a
-domain condition of every sqrt it reads (:mod:`symact.define.domain`).  k and d must be exact numbers
+domain condition of every sqrt it reads (:mod:`symact.define.domain`).
+
+Compared with 0, an even power or an absolute value says only whether its
+argument vanishes: ``u**(2k) > 0`` and ``Abs(u) > 0`` are ``u != 0``, ``<= 0``
+is ``u = 0``, ``>= 0`` is true and ``< 0`` false (what ``log(x**2)`` needs).  k and d must be exact numbers
 (a Float's inverse image would be rounded).
 """
 
@@ -47,12 +51,40 @@ def _sign(value):
     return None
 
 
+#: ``|u| op 0`` (or ``u**(2k) op 0``) in terms of u.
+_VANISHING = {">": sp.Ne, "!=": sp.Ne, "<=": sp.Eq, "==": sp.Eq}
+
+
+def _even_or_abs(g, op):
+    """``g op 0`` for g an even power or an absolute value (times a positive number)."""
+    k, f = g.as_independent(*g.free_symbols, as_Add=False) if g.free_symbols else (g, sp.S.One)
+    if not (k.is_number and k.is_positive):
+        return None
+    if isinstance(f, sp.Abs):
+        u = f.args[0]
+    elif isinstance(f, sp.Pow) and f.exp.is_Integer and f.exp.is_even and f.exp.is_positive:
+        u = f.base
+    else:
+        return None
+    if not u.is_extended_real:
+        return None
+    if op == ">=":
+        return sp.true
+    if op == "<":
+        return sp.false
+    return _VANISHING[op](u, 0)
+
+
 def monotone_normal(rel):
     """An equivalent relation in the argument of a strictly increasing function
     (or ``sympy.true``/``false``); ``rel`` itself when the rule does not apply."""
     if not isinstance(rel, sp.core.relational.Relational):
         return rel
     g = rel.lhs - rel.rhs
+    if g.free_symbols:
+        found = _even_or_abs(g, rel.rel_op)
+        if found is not None:
+            return found
     terms = sp.Add.make_args(sp.expand(g, power_exp=False, log=False))
     dependent = [t for t in terms if t.free_symbols]
     if len(dependent) != 1:

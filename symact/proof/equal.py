@@ -349,6 +349,10 @@ def _where_cases(where):
         return [[]]
     if where is sp.false:
         return []
+    # conditions through monotone functions first (x**2 > 0 is x != 0: two cases below)
+    where = where.xreplace({r: monotone_normal(r) for r in where.atoms(sp.core.relational.Relational)})
+    if where in (sp.true, sp.false):
+        return [[]] if where is sp.true else []
     dnf = sp.to_dnf(where, simplify=False)
     terms = dnf.args if isinstance(dnf, sp.Or) else (dnf,)
     cases = []
