@@ -95,6 +95,8 @@ CHECK_TABLE = [
     # the three true statements that used to stay UNDECIDED
     (["relu(a*x)", "a*relu(x)", "--where", "a >= 0"], 0, "PROVED"),
     (["diff(elu(x, alpha), alpha)", "Min(0, exp(x) - 1)"], 0, "PROVED"),
+    # a derivative is not taken at a kink: d/dx relu = Heaviside away from 0
+    (["diff(relu(x), x)", "Heaviside(x)"], 0, "excluded (a side is undefined there): x = 0  [diff(relu(x), x)]"),
     # a side starting with '-' needs no '--'
     (["-x", "-1*x"], 0, "PROVED"),
     (["-softplus(-x)", "log_sigmoid(x)"], 0, "PROVED"),

@@ -226,3 +226,9 @@ def test_new_fills_the_oracle_with_the_parallel_prefetch(tmp_path, monkeypatch, 
     assert main(["new", "neg_xtanh", "-x*tanh(x)", "--out", str(out), "--backend", "numpy"]) == 0
     assert calls == [(["neg_xtanh", "neg_xtanh_grad"], ("float32", "float64"), 2)]
     assert "filling the oracle cache (2 processes)" in capsys.readouterr().err
+
+
+def test_a_parameter_given_twice_is_refused_by_show_too(capsys):
+    # the last one silently won before (cli/common.py parse_params is shared)
+    assert main(["show", "elu", "--param", "alpha=1", "--param", "alpha=2"]) == 2
+    assert "--param alpha given twice (alpha=1 and alpha=2)" in capsys.readouterr().err

@@ -227,6 +227,11 @@ def test_catalogue_activations_bring_their_conditions():
 def test_derivative_and_limit_conditions():
     # d/dx x^(1/3) = 1/(3 x^(2/3)): x >= 0 from the function, x > 0 from the derivative
     assert _conditions("diff(x**(1/3), x)") == [(X, ">=", sp.true), (X, ">", sp.true)]
+    # no derivative at a kink: relu, Abs and Max have none at 0 (SymPy's diff would give a value)
+    assert _conditions("diff(relu(x), x)") == [(X, "!=", sp.true)]
+    assert set(_conditions("diff(Max(x, 1) + Abs(x), x)")) == {(X - 1, "!=", sp.true), (X, "!=", sp.true)}
+    alpha = sp.Symbol("alpha", real=True)
+    assert _conditions("diff(elu(x, alpha), alpha)") == []  # the branch condition does not involve alpha
     # the limit's own variable is approached, not evaluated: no condition on it survives
     assert parse_expression("limit(x/x, x, 0)") == 1 and _conditions("limit(x/x, x, 0)") == []
 

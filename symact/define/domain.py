@@ -132,6 +132,23 @@ def _walk(e, guard, out):
             _walk(arg, guard, out)
 
 
+def kinks(expr: sp.Basic, var: sp.Symbol) -> list[Condition]:
+    """``lhs - rhs != 0`` for each branch condition ``lhs op rhs`` of ``expr`` that involves
+    ``var`` (``Abs``, ``Max``, ``Min``, ``Heaviside``, ``sign`` read as ``Piecewise``): a
+    derivative in ``var`` is only taken away from the points where a branch may change.
+
+    This excludes every such point, also one where the branches happen to join
+    smoothly (``Piecewise((x**2, x > 0), (0, True))`` at 0): a claim on fewer points,
+    never a false one."""
+    from symact.proof.equal import relational_atoms, to_piecewise
+    origin = f"d/d{var} of {expr}"
+    out = []
+    for rel in relational_atoms(to_piecewise(expr)):
+        if rel.has(var):
+            out.append(Condition(sp.expand(rel.lhs - rel.rhs), "!=", origin))
+    return out
+
+
 def dedupe(conditions) -> list[Condition]:
     """Drop repeats (same expression, relation and guard) and conditions SymPy's
     assumptions already show true; keep the first origin."""

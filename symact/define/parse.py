@@ -25,7 +25,8 @@ never passed to ``eval``, ``sympify`` or ``parse_expr``.
 Where the expression is defined (:mod:`symact.define.domain`): each quotient,
 ``log``, ``sqrt`` and fractional or symbolic power records the condition it
 needs *as it is read*, before SymPy simplifies (``x/x`` would become 1 and lose
-``x != 0``).  :func:`parse_defined` returns the expression with these
+``x != 0``); ``diff(f, s)`` is not taken where a branch condition of f in s
+changes (``diff(relu(x), x)`` needs ``x != 0``, where relu has no derivative).  :func:`parse_defined` returns the expression with these
 conditions.  An operation that is undefined for every value (``x/0``,
 ``sqrt(-1)``, ``log(0)``, ``oo - oo``) is refused outright.
 """
@@ -291,8 +292,8 @@ class _Builder:
                 raise ParseError("diff order must be an integer from 1 to 10")
             result = sp.diff(args[0], args[1], int(order))
             # the derivative is taken where the function is defined (its conditions
-            # stay) and brings its own quotients and powers
-            self.need("derivative", (), node, domain.conditions_of(result))
+            # stay), brings its own quotients and powers, and is not taken at a kink
+            self.need("derivative", (), node, domain.conditions_of(result) + domain.kinks(args[0], args[1]))
             return result
         if fname == "limit":
             if len(args) != 3 or not isinstance(args[1], sp.Symbol):
