@@ -72,3 +72,71 @@ def test_json_proved(capsys):
     assert main(["check", "tanh(x)", "2*sigmoid(2*x) - 1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["status"] == "PROVED" and out["strategy"]
+
+
+# --- the table: exit code and a fragment of what is printed ----------------------
+
+CHECK_TABLE = [
+    # false statements: exact literals make them DISPROVED, never PROVED
+    (["x*1.00000000000000000001", "x"], 1, "DISPROVED"),
+    (["0.1000000000000000000001", "0.1"], 1, "DISPROVED"),
+    # true where defined: PROVED with the undefined point named
+    (["x/x", "1"], 0, "excluded (a side is undefined there): x = 0"),
+    (["sqrt(x)**2", "x"], 0, "x < 0"),
+    (["x/x", "1", "--where", "x > 0"], 0, "defined (proved): x != 0"),
+    # inequalities, in each spelling
+    (["mish(x) <= x"], 1, "counterexample: x = -"),
+    (["mish(x)", "<=", "x"], 1, "counterexample: x = -"),
+    (["x >= mish(x)", "--where", "x >= 0"], 0, "PROVED"),
+    (["squareplus(x) >= relu(x)"], 0, "PROVED"),
+    (["squareplus(x, b) >= relu(x)", "--where", "b >= 0"], 0, "PROVED"),
+    (["softplus(x) > relu(x)"], 0, "PROVED"),
+    (["x**2 > 0"], 1, "x = 0"),
+    # the three true statements that used to stay UNDECIDED
+    (["relu(a*x)", "a*relu(x)", "--where", "a >= 0"], 0, "PROVED"),
+    (["diff(elu(x, alpha), alpha)", "Min(0, exp(x) - 1)"], 0, "PROVED"),
+    # a derivative is not taken at a kink: d/dx relu = Heaviside away from 0
+    (["diff(relu(x), x)", "Heaviside(x)"], 0, "excluded (a side is undefined there): x = 0  [diff(relu(x), x)]"),
+    # a side starting with '-' needs no '--'
+    (["-x", "-1*x"], 0, "PROVED"),
+    (["-softplus(-x)", "log_sigmoid(x)"], 0, "PROVED"),
+    (["--", "-x", "(-1)*x"], 0, "PROVED"),
+    # infinities as whole sides
+    (["limit(softplus(x), x, oo) > x"], 0, "extended-reals"),
+]
+
+
+@pytest.mark.parametrize("argv, code, fragment", CHECK_TABLE, ids=[" ".join(t[0]) for t in CHECK_TABLE])
+def test_check_table(argv, code, fragment, capsys):
+    assert main(["check", *argv]) == code
+    assert fragment in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["x/0", "1"], "division by zero"),
+    (["sqrt(-1)*x", "x"], "square root"),
+    (["1e-400 + x", "x"], "'1e-400' underflows"),
+    (["x", "1e400"], "'1e400' overflows"),
+    (["oo*x", "oo"], "oo may only be a whole side"),
+    (["0 < x < 1"], "chain"),
+    (["x != 1"], "NotEq"),
+    (["softplus(x)"], "statement"),
+    (["x", "~", "x"], "relation"),
+    (["x", "<=", "x", "x"], "4 arguments"),
+])
+def test_check_refusals_exit_2(argv, fragment, capsys):
+    assert main(["check", *argv]) == 2
+    assert fragment in capsys.readouterr().err
+
+
+def test_json_inequality_and_domain(capsys):
+    assert main(["check", "x/x <= 2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["relation"] == "<=" and out["status"] == "PROVED"
+    assert out["domain"]["excluded"] == ["x = 0"] and out["domain"]["excluded_because"] == ["x/x"]
+    assert main(["check", "mish(x) <= x", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    v = sp.Rational(out["counterexample"]["x"])
+    x = sp.Symbol("x", real=True)
+    mish = x * sp.tanh(sp.log(1 + sp.exp(x)))
+    assert (mish - x).subs(x, v).evalf(50) > 0

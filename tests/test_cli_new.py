@@ -7,6 +7,8 @@ against mpmath evaluations of the expression written here (not by symact).
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -86,6 +88,37 @@ def test_new_with_a_parameter(tmp_path):
     (["ok_name", "x*2", "--param", "x=1"], "input"),
     (["ok_name", "x*exp(x)", "--param", "exp=1"], "reserved"),
     (["ok_name", "x*a", "--param", "a=1", "--param", "b=2"], "not used"),
+    # the issue's table: every input whose kernels cannot be generated or verified
+    (["ok_name", "x/0"], "division by zero"),
+    (["ok_name", "sqrt(-1)*x"], "square root"),
+    (["ok_name", "x*sqrt(a)", "--param", "a=-1"], "sqrt(a) needs a >= 0 (at the defaults a=-1)"),
+    (["ok_name", "x*E**x"], "oracle cannot verify it"),
+    (["ok_name", "oo*x"], "not finite"),
+    (["ok_name", "1e-400 + x"], "'1e-400' underflows"),
+    (["ok_name", "x*a", "--param", "a=1e-400"], "float32's normal range"),
+    (["ok_name", "x*a", "--param", "a=1e-40"], "float32's normal range"),
+    (["ok_name", "x*a", "--param", "a=1e39"], "float32's normal range"),
+    (["ok_name", "x*a", "--param", "a=1e400"], "finite"),
+    (["ok_name", "x*a", "--param", "a=1", "--param", "a=2"], "given twice"),
+    (["logsumexp_grad", "x*tanh(x)"], "kernel of the catalogue"),
+    (["softmax_vjp", "x*tanh(x)"], "kernel of the catalogue"),
+    (["elu_grad", "x*tanh(x)"], "kernel of the catalogue"),
+    (["ok_name", "x*math_errhandling", "--param", "math_errhandling=1"], "reserved"),
+    (["ok_name", "x*isnan", "--param", "isnan=1"], "reserved"),
+    (["ok_name", "x*expf", "--param", "expf=1"], "reserved"),
+    (["ok_name", "x*int32_t", "--param", "int32_t=1"], "reserved"),
+    (["ok_name", "x*numpy", "--param", "numpy=1"], "reserved"),
+    (["class", "x*tanh(x)"], "reserved"),
+    (["ok_name", "x*new", "--param", "new=1"], "reserved"),
+    (["ok_name", "exp(exp(exp(exp(x))))"], "2^2050"),
+    (["ok_name", "exp(exp(x))"], "oracle cannot verify it"),
+    (["ok_name", "exp(-x**4)"], "2^2050"),
+    (["ok_name", "x/x"], "does not depend on x"),
+    (["ok_name", "x*a", "--param", "a=0"], "degenerate"),
+    (["ok_name", "log(x)"], "log(x) needs x > 0, fails at x = -"),
+    (["ok_name", "x + 1/(x - b)", "--param", "b=0.5"], "fails at x = 1/2"),
+    (["ok_name", "Heaviside(x)"], "Dirac delta"),
+    (["ok_name", "(x**2)**(1/3)"], "d/dx (ok_name_grad) is not defined"),
 ])
 def test_bad_input_exits_2_and_leaves_dir_untouched(tmp_path, capsys, argv, says):
     out = tmp_path / "out"
@@ -121,3 +154,81 @@ def test_refuses_the_catalogue_generated_dir(capsys):
     assert main(["new", "xt_two", "x*tanh(x)", "--out", str(generated_dir())]) == 2
     assert "generated/" in capsys.readouterr().err
     assert {p.name: p.stat().st_mtime_ns for p in generated_dir().iterdir()} == before
+
+
+def test_user_files_sit_beside_the_catalogue_c(tmp_path, c_compiler):
+    """The catalogue's symact.c and a new activation's C link into one shared library
+    (no symbol defined twice) and both are callable from it."""
+    import ctypes
+
+    from symact.define.userdef import user_activation
+    from symact.emit.generate import generate
+    from symact.emit.resources import generated_dir
+
+    out = tmp_path / "beside"
+    generate([user_activation("xtanh_beside", "x*tanh(x)")], out, library="symact_xtanh_beside")
+    lib = tmp_path / "both.so"
+    gen = generated_dir()
+    proc = subprocess.run([*c_compiler, "-std=c99", "-O1", "-fPIC", "-shared", "-I", str(gen), "-I", str(out),
+                           str(gen / "symact.c"), str(out / "symact_xtanh_beside.c"), "-o", str(lib), "-lm"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[:3000]
+    so = ctypes.CDLL(str(lib))
+    dbl = ctypes.POINTER(ctypes.c_double)
+    x = (ctypes.c_double * 2)(0.5, -2.0)
+    y = (ctypes.c_double * 2)()
+    assert so.symact_xtanh_beside_f64(ctypes.c_size_t(2), ctypes.cast(x, dbl), ctypes.cast(y, dbl)) == 0
+    assert y[0] == pytest.approx(0.5 * np.tanh(0.5), rel=1e-15) and y[1] == pytest.approx(-2 * np.tanh(-2.0), rel=1e-15)
+    lse = (ctypes.c_double * 1)()
+    assert so.symact_logsumexp_f64(ctypes.c_size_t(1), ctypes.c_size_t(2), ctypes.cast(x, dbl),
+                                   ctypes.cast(lse, dbl)) == 0
+    assert lse[0] == pytest.approx(np.logaddexp(0.5, -2.0), rel=1e-15)
+
+
+def test_user_numpy_module_sits_beside_the_catalogue_module(tmp_path, monkeypatch):
+    """Both NumPy modules import in one process; the user's directory on sys.path first
+    does not shadow the installed symact_numpy."""
+    import importlib
+
+    from symact.define.userdef import user_activation
+    from symact.emit.generate import generate
+
+    out = tmp_path / "beside_py"
+    generate([user_activation("xtanh_beside", "x*tanh(x)")], out, library="symact_xtanh_beside")
+    assert "symact_numpy.py" not in _files(out)
+    monkeypatch.syspath_prepend(str(out))
+    importlib.invalidate_caches()
+    assert Path(importlib.util.find_spec("symact_numpy").origin).parent != out
+    catalogue = importlib.import_module("symact_numpy")
+    mine = importlib.import_module("symact_xtanh_beside_numpy")
+    assert Path(mine.__file__).parent == out
+    v = np.array([0.5, -2.0])
+    np.testing.assert_allclose(mine.xtanh_beside(v), v * np.tanh(v), rtol=1e-15)
+    np.testing.assert_allclose(catalogue.softplus(v), np.log1p(np.exp(v)), rtol=1e-15)
+    assert not hasattr(catalogue, "xtanh_beside") and not hasattr(mine, "softplus")
+
+
+def test_new_fills_the_oracle_with_the_parallel_prefetch(tmp_path, monkeypatch, capsys):
+    """``new`` goes through verify's parallel oracle fill, with the new kernels; its
+    EXPR may start with '-'."""
+    from symact.verify import prefetch
+
+    calls = []
+    real = prefetch.prefetch
+
+    def spy(kernels, dtypes, workers=None):
+        calls.append(([k.function for k in kernels], tuple(dtypes), workers))
+        return real(kernels, dtypes, workers)
+
+    monkeypatch.setenv("SYMACT_VERIFY_JOBS", "2")
+    monkeypatch.setattr(prefetch, "prefetch", spy)
+    out = tmp_path / "neg"
+    assert main(["new", "neg_xtanh", "-x*tanh(x)", "--out", str(out), "--backend", "numpy"]) == 0
+    assert calls == [(["neg_xtanh", "neg_xtanh_grad"], ("float32", "float64"), 2)]
+    assert "filling the oracle cache (2 processes)" in capsys.readouterr().err
+
+
+def test_a_parameter_given_twice_is_refused_by_show_too(capsys):
+    # the last one silently won before (cli/common.py parse_params is shared)
+    assert main(["show", "elu", "--param", "alpha=1", "--param", "alpha=2"]) == 2
+    assert "--param alpha given twice (alpha=1 and alpha=2)" in capsys.readouterr().err

@@ -4,7 +4,8 @@ import pytest
 import sympy as sp
 
 from symact.define.model import X
-from symact.define.parse import MAX_LENGTH, ParseError, parse_condition, parse_expression
+from symact.define.parse import (MAX_LENGTH, ParseError, parse_condition, parse_defined, parse_expression,
+                                 parse_statement, split_statement)
 
 
 def test_basic_grammar():
@@ -145,3 +146,121 @@ def test_no_eval_or_sympify_on_raw_text(monkeypatch):
     monkeypatch.setattr(sp, "sympify", lambda *a, **k: calls.append(a))
     parse_expression("softplus(x) + 2*x", free_symbols=True)
     assert not [c for c in calls if c and isinstance(c[0], str)]
+
+
+# --- exact literals -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, exact", [
+    ("1.00000000000000000001", sp.Rational(10**20 + 1, 10**20)),
+    ("0.1000000000000000000001", sp.Rational(10**21 + 1, 10**22)),
+    ("1.0507009873554804934193349852946063519589812043764",
+     sp.Rational(10507009873554804934193349852946063519589812043764, 10**49)),
+    ("1.5e-3", sp.Rational(3, 2000)),
+    ("1E2", sp.Integer(100)),
+    ("1_000.5", sp.Rational(2001, 2)),
+    (".5", sp.Rational(1, 2)),
+    ("5.", sp.Integer(5)),
+    ("3e-324", sp.Rational(3, 10**324)),   # rounds to the smallest subnormal: in range, kept exact
+    ("1.7976931348623157e308", sp.Rational(17976931348623157, 10**16) * 10**308),
+])
+def test_decimal_literals_are_exact_rationals(text, exact):
+    # the rational the text denotes, never the float64 nearest to it
+    assert parse_expression(text) == exact
+    assert parse_expression(f"x*{text}") == exact * X
+
+
+@pytest.mark.parametrize("text, word", [
+    ("1e-400", "underflows"), ("-1e-400", "underflows"), ("2e-324", "underflows"),
+    ("1e400", "overflows"), ("1.8e308", "overflows"), ("x + 1e999999", "overflows"),
+    ("0." + "1" * 81, "significant digits"),
+])
+def test_literal_outside_the_float_range_refused_with_its_text(text, word):
+    with pytest.raises(ParseError, match=word) as err:
+        parse_expression(text)
+    literal = text.split()[-1].lstrip("-")
+    assert repr(literal) in str(err.value)
+
+
+# --- where an expression is defined ----------------------------------------------------
+
+def _conditions(text, **kw):
+    return [(c.expr, c.op, c.guard) for c in parse_defined(text, free_symbols=True, **kw).conditions]
+
+
+def test_conditions_recorded_before_sympy_simplifies():
+    # x/x is 1 to SymPy; the parser keeps x != 0, and exp(log(x)) keeps x > 0
+    assert parse_expression("x/x") == 1
+    assert _conditions("x/x") == [(X, "!=", sp.true)]
+    assert parse_expression("exp(log(x))") == X
+    assert _conditions("exp(log(x))") == [(X, ">", sp.true)]
+    assert _conditions("sqrt(x)**2") == [(X, ">=", sp.true)]
+    assert _conditions("x**-1") == [(X, "!=", sp.true)]
+    a = sp.Symbol("a", real=True)
+    assert _conditions("x**a") == [(X, ">", sp.true)]
+    assert _conditions("log(x) + sqrt(1 - x)") == [(X, ">", sp.true), (1 - X, ">=", sp.true)]
+
+
+def test_conditions_need_not_hold_where_assumptions_already_show_them():
+    assert _conditions("1/(1 + exp(x))") == []
+    assert _conditions("sqrt(x**2 + 1)") == []
+    assert _conditions("log(1 + exp(x))") == []
+    assert _conditions("sigmoid(x) + softplus(x) + gelu(x) + mish(x)") == []
+
+
+def test_piecewise_branch_conditions_carry_the_branch_guard():
+    # 1/x only where x > 0 is taken; the condition is guarded by it
+    (expr, op, guard), = _conditions("Piecewise((1/x, x > 0), (0, True))")
+    assert (expr, op, guard) == (X, "!=", X > 0)
+    # the branch's own condition is not repeated (log(x) under x > 0)
+    assert _conditions("Piecewise((log(x), x > 0), (0, True))") == []
+    # a later branch is guarded by the earlier conditions being false
+    (expr, op, guard), = _conditions("Piecewise((0, x > 1), (log(x), True))")
+    assert (expr, op) == (X, ">") and guard == sp.Not(X > 1)
+
+
+def test_catalogue_activations_bring_their_conditions():
+    beta, b = sp.Symbol("beta", real=True), sp.Symbol("b", real=True)
+    assert (beta, "!=", sp.true) in _conditions("softplus(x, beta)")
+    assert (X**2 + b, ">=", sp.true) in _conditions("squareplus(x, b)")
+
+
+def test_derivative_and_limit_conditions():
+    # d/dx x^(1/3) = 1/(3 x^(2/3)): x >= 0 from the function, x > 0 from the derivative
+    assert _conditions("diff(x**(1/3), x)") == [(X, ">=", sp.true), (X, ">", sp.true)]
+    # no derivative at a kink: relu, Abs and Max have none at 0 (SymPy's diff would give a value)
+    assert _conditions("diff(relu(x), x)") == [(X, "!=", sp.true)]
+    assert set(_conditions("diff(Max(x, 1) + Abs(x), x)")) == {(X - 1, "!=", sp.true), (X, "!=", sp.true)}
+    alpha = sp.Symbol("alpha", real=True)
+    assert _conditions("diff(elu(x, alpha), alpha)") == []  # the branch condition does not involve alpha
+    # the limit's own variable is approached, not evaluated: no condition on it survives
+    assert parse_expression("limit(x/x, x, 0)") == 1 and _conditions("limit(x/x, x, 0)") == []
+
+
+@pytest.mark.parametrize("text, word", [
+    ("x/0", "division by zero"),
+    ("x/(1 - 1)", "division by zero"),
+    ("0**-1", "division by zero"),
+    ("softplus(x, 0)", "division by zero"),
+    ("sqrt(-1)*x", "square root"),
+    ("(-8)**(1/3)", "fractional power"),
+    ("log(0)", "log"),
+    ("log(-x**2 - 1)", "log"),
+    ("oo - oo", "undefined"),
+    ("0*oo + x", "undefined"),
+])
+def test_undefined_everywhere_refused(text, word):
+    with pytest.raises(ParseError, match=word):
+        parse_expression(text, free_symbols=True)
+
+
+def test_split_statement():
+    assert split_statement("mish(x) <= x") == ("mish(x)", "<=", "x")
+    assert split_statement(" softplus(x) >= relu(x) ") == ("softplus(x)", ">=", "relu(x)")
+    assert split_statement("x == 1") == ("x", "==", "1")
+    assert split_statement("softplus(x)") is None
+    with pytest.raises(ParseError, match="chain"):
+        split_statement("0 < x < 1")
+    with pytest.raises(ParseError, match="NotEq"):
+        split_statement("x != 1")
+    st = parse_statement("x/x", "<", "2")
+    assert st.op == "<" and st.lhs.expr == 1 and [c.op for c in st.lhs.conditions] == ["!="]

@@ -81,6 +81,11 @@ FALSE_INEQUALITIES = [  # (id, g, strict, where): claims g >= 0 (> 0)
     ("elu2-above-srelu1", get("elu").instantiate({"alpha": 2}) - get("srelu").instantiate({"alpha": 1}), False, sp.true),
     ("squareplus-close-to-relu", relu + sqrt(b) / 4 - (x + sqrt(x**2 + b)) / 2, False, b > 0),
     ("sigmoid-strictly-above-half", sig(x) - sp.Rational(1, 2), True, sp.true),
+    # strict claims that fail at exactly one point (0): once PROVED by the sign split,
+    # which checked the value at 0 as nonnegative whatever the strictness
+    ("square-strictly-positive", x**2, True, sp.true),
+    ("exp-strictly-above-tangent", exp(x) - x - 1, True, sp.true),
+    ("abs-strictly-positive", Abs(x), True, sp.true),
 ]
 
 

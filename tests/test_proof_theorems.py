@@ -73,3 +73,12 @@ def test_cli_prove_all_under_60s(capsys):
     start = time.perf_counter()
     assert main(["prove"]) == 0
     assert time.perf_counter() - start < 60
+
+
+def test_about_matches_the_full_list_for_every_activation():
+    """``about`` skips the lazily built vector theorems only for activations they are not about."""
+    from symact.define.catalogue import names
+    from symact.proof import theorems
+    assert {a for t in theorems._vector() for a in t.activations} <= theorems.VECTOR_ABOUT
+    for name in names():
+        assert theorems.about(name) == [t for t in THEOREMS if name in t.activations], name

@@ -11,9 +11,22 @@ generate``, for a library called ``symact_NAME``: ``symact_NAME_numpy.py``,
 and the generated kernels verified against an mpmath oracle of the definition
 (on each backend that can run here: C needs a C compiler).
 
+Refused with exit 2, a one-line reason and nothing written (DIR untouched),
+before anything is derived or generated: a bad name (snake_case; not a Python,
+C or C++ keyword, builtin, libm or C header name, not a catalogue activation
+or kernel such as logsumexp_grad), a bad or repeated parameter, a default that
+is not 0 or within float32's normal range, an expression the whitelist parser
+refuses (x/0, sqrt(-1), 1e-400, oo), one that is degenerate (no x at the
+defaults), one not defined and real for every real x at the defaults, or whose
+derivatives are not (x/x at x = 0, log(x) for x <= 0: proved, not sampled),
+and one whose oracle would exceed the bounds of symact.define.oracle_bound
+(exp arguments at most 2^2050, values below 2^(2^1020): exp(exp(x)) is refused).
+
 Exit 0 when everything worked and every kernel is within the 4-ULP budget,
-1 when generation or verification fails, 2 for bad input (DIR untouched).
-Progress goes to stderr; properties and the ULP table to stdout.
+1 when generation or verification fails, 2 for bad input.  The oracle is
+filled by the same parallel processes as ``symact verify``
+($SYMACT_VERIFY_JOBS).  Progress goes to stderr; properties and the ULP table
+to stdout.  An EXPR starting with '-' needs no '--'.
 """
 
 from __future__ import annotations
@@ -23,7 +36,6 @@ import time
 from pathlib import Path
 
 from symact.cli.common import add_param_option, fail_usage, parse_params
-from symact.define.model import ParameterError
 
 
 def add_arguments(parser) -> None:
@@ -58,27 +70,75 @@ def _show_properties(props: dict) -> None:
         print(f"  (none decided: {status['all']}: {detail.get('all', '')})")
 
 
-def run(args) -> int:
-    from symact.cli.verify import split_list
-    from symact.verify.backends import BACKENDS
-    from symact.verify.metric import FORMATS
-    from symact.define.userdef import UserDefinitionError, user_activation
+def _undefined_at_defaults(entry, conditions) -> str | None:
+    """Why a kernel of ``entry`` is not defined and real for every real x at the
+    defaults, or None: the parser's conditions of the definition and those of each
+    kernel's exact expression, each proved (:mod:`symact.proof.domain`)."""
+    import sympy as sp
+    from symact.define.domain import conditions_of
+    from symact.proof.domain import holds
+    from symact.verify.kernels import kernels_for
 
-    t0 = time.perf_counter()
-    try:
-        entry = user_activation(args.name, args.expr, parse_params(args.param))
-        backends = split_list(args.backend, BACKENDS, "backend")
-        dtypes = split_list(args.dtype, tuple(FORMATS), "dtype")
-    except (UserDefinitionError, ParameterError, ValueError) as err:
-        return fail_usage(str(err))
+    subs = entry.param_subs()
+    shown = ", ".join(f"{k}={v}" for k, v in entry.defaults.items())
+    for kernel in kernels_for(entry, ({},)):
+        expr = kernel.expr({})
+        what = "the definition" if kernel.wrt == "f" else f"d/d{kernel.wrt} ({kernel.function})"
+        if expr.has(sp.DiracDelta):
+            return f"{what} has a Dirac delta: the definition jumps"
+        found = [(c, c.xreplace(subs)) for c in conditions] if kernel.wrt == "f" else []
+        found += [(c, c) for c in conditions_of(expr)]
+        for typed, c in found:
+            ok, point = holds(c)
+            if not ok:
+                at = f", fails at {', '.join(f'{k} = {v}' for k, v in point.items())}" if point else ""
+                if typed is not c and typed.expr != c.expr:
+                    at += f" (at the defaults {shown})"
+                return (f"{what} is not defined and real for every real x: {typed.origin} needs "
+                        f"{typed.expr} {typed.op} 0{at}")
+    return None
+
+
+def _validate(args):
+    """``(entry, backends, dtypes, out_dir)``, or raise ValueError with the one-line reason."""
+    from symact.cli.verify import split_list
+    from symact.define.model import X
+    from symact.define.oracle_bound import OracleBoundError, check
+    from symact.define.userdef import user_definition
+    from symact.verify.backends import BACKENDS
+    from symact.verify.kernels import kernels_for
+    from symact.verify.metric import FORMATS
+
+    user = user_definition(args.name, args.expr, parse_params(args.param))
+    entry = user.entry
+    backends = split_list(args.backend, BACKENDS, "backend")
+    dtypes = split_list(args.dtype, tuple(FORMATS), "dtype")
     out_dir = Path(args.out) if args.out else Path(f"generated_{entry.name}")
     if out_dir.exists() and not out_dir.is_dir():
-        return fail_usage(f"--out {out_dir}: exists and is not a directory")
+        raise ValueError(f"--out {out_dir}: exists and is not a directory")
     from symact.emit.generate import DEFAULT_OUT
     from symact.emit.resources import generated_dir
     if out_dir.resolve() in (generated_dir().resolve(), DEFAULT_OUT.resolve()):
-        return fail_usage(f"--out {out_dir}: that is the catalogue's generated/ directory; "
-                          "choose another")
+        raise ValueError(f"--out {out_dir}: that is the catalogue's generated/ directory; choose another")
+    why = _undefined_at_defaults(entry, user.conditions)
+    if why:
+        raise ValueError(f"{entry.name}: {why}")
+    try:
+        check([k.expr({}) for k in kernels_for(entry, ({},))], X)
+    except OracleBoundError as err:
+        raise ValueError(f"{entry.name}: the oracle cannot verify it: {err}") from None
+    return entry, backends, dtypes, out_dir
+
+
+def run(args) -> int:
+    from symact.define.model import ParameterError
+    from symact.define.userdef import UserDefinitionError
+
+    t0 = time.perf_counter()
+    try:
+        entry, backends, dtypes, out_dir = _validate(args)
+    except (UserDefinitionError, ParameterError, ValueError) as err:
+        return fail_usage(str(err))
     library = f"symact_{entry.name}"
     values = entry.defaults
     params = ", ".join(f"{k}={float(v):g}" for k, v in values.items())
@@ -133,8 +193,13 @@ def run(args) -> int:
 
     from symact.verify import run as verify_run
     from symact.verify.kernels import kernels_for
-    report = verify_run([entry], dtypes=dtypes, kernels=kernels_for(entry, ({},)),
-                        modules=modules, progress=_progress)
+    try:
+        report = verify_run([entry], dtypes=dtypes, kernels=kernels_for(entry, ({},)),
+                            modules=modules, progress=_progress)
+    except Exception as err:  # noqa: BLE001 - an oracle failure is a failed check, not a traceback
+        print(f"symact: error: verification of {entry.name} failed: {type(err).__name__}: {err} "
+              f"(the generated files are in {out_dir})", file=sys.stderr)
+        return 1
     print(report.text())
     for note in notes:
         print(note)

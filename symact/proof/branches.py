@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symact.proof.conditions import monotone_normal
 from symact.proof.equal import prepare, relational_atoms
 
 
@@ -38,6 +39,9 @@ class Piece:
 
 
 def _breakpoint(rel, x):
+    rel = monotone_normal(rel)
+    if not isinstance(rel, sp.core.relational.Relational):
+        return None  # true or false for every x: no breakpoint
     g = sp.expand(rel.lhs - rel.rhs)
     if not g.has(x):
         return None

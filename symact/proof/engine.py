@@ -7,20 +7,21 @@ named activations (``symact prove elu``).  Unknown names raise KeyError.
 from __future__ import annotations
 
 from symact.proof import strategies
-from symact.proof.theorems import THEOREMS
+from symact.proof import theorems
 
 
 def select(names=None) -> list:
     """The theorems matching ``names`` (theorem or activation names), in catalogue order."""
+    everything = theorems.THEOREMS
     if not names:
-        return list(THEOREMS)
+        return list(everything)
     chosen = []
     for name in names:
-        matches = [t for t in THEOREMS if t.name == name or name in t.activations]
+        matches = [t for t in everything if t.name == name or name in t.activations]
         if not matches:
             raise KeyError(f"no theorem or activation with theorems called {name!r}")
         chosen.extend(t for t in matches if t not in chosen)
-    return [t for t in THEOREMS if t in chosen]
+    return [t for t in everything if t in chosen]
 
 
 def run_theorems(names=None) -> list:

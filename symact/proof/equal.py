@@ -13,7 +13,9 @@
    relational atoms (Piecewise conditions and ``where``) is a region.  Each region
    is turned into sign-restricted symbols (``x > c`` becomes ``x = c + t`` with
    ``t`` positive, ``alpha >= 0`` a nonnegative symbol, ``Eq`` a substitution);
-   infeasible regions are dropped.  On each region the difference, with the
+   infeasible regions are dropped; a condition through exp, tanh or erf
+   (``exp(x) >= 1``) is first solved for the argument
+   (:mod:`symact.proof.conditions`).  On each region the difference, with the
    Piecewise resolved, must reduce to 0 by one of the normalisations in
    :func:`is_zero` (expansion, positivity-safe log splitting, exponential
    substitution, common denominator, ``simplify``).  This never evaluates a
@@ -29,7 +31,7 @@ import time
 
 import sympy as sp
 
-from symact.stabilise.primitives import expand as expand_primitives
+from symact.proof.conditions import monotone_normal
 from symact.proof.numeric import find_counterexample
 from symact.proof.result import Result, Status
 
@@ -70,7 +72,11 @@ def to_piecewise(expr: sp.Expr) -> sp.Expr:
 def prepare(expr: sp.Expr) -> sp.Expr:
     """Primitives expanded, special functions in the forms the prover works with."""
     expr = sp.sympify(expr)
-    expr = expand_primitives(expr)
+    if any(type(f).__module__.startswith("symact.") for f in expr.atoms(sp.Function)):
+        # stable primitives (a rewrite being proved) by their definitions; imported only
+        # then, so that `symact check` does not load the rule library at start-up
+        from symact.stabilise.primitives import expand as expand_primitives
+        expr = expand_primitives(expr)
     expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())
     expr = to_piecewise(expr)
     return expr
@@ -261,7 +267,7 @@ def region_substitution(constraints, symbols):
         rest, mine = [], []
         for c in pending:
             c = c.subs([e for e in chain if len(e) == 2]) if chain else c
-            c = sp.sympify(c)
+            c = monotone_normal(sp.sympify(c))
             if c.free_symbols & later:
                 rest.append(c)
                 continue
@@ -343,6 +349,10 @@ def _where_cases(where):
         return [[]]
     if where is sp.false:
         return []
+    # conditions through monotone functions first (x**2 > 0 is x != 0: two cases below)
+    where = where.xreplace({r: monotone_normal(r) for r in where.atoms(sp.core.relational.Relational)})
+    if where in (sp.true, sp.false):
+        return [[]] if where is sp.true else []
     dnf = sp.to_dnf(where, simplify=False)
     terms = dnf.args if isinstance(dnf, sp.Or) else (dnf,)
     cases = []

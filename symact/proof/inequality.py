@@ -11,14 +11,17 @@ region, with the symbols replaced by sign-restricted ones:
    the bound follows from the value at t = 0 (substitution) and the limit
    t -> oo (Gruntz's algorithm on a Piecewise-free formula).
 
-A certified counterexample (a point where g < 0, or g = 0 for strict) gives
-DISPROVED.  Nothing is concluded from samples.
+A certified counterexample (a point where g < 0, or where g is exactly 0 for
+strict, by SymPy's exact evaluation) gives DISPROVED: from a fixed set of
+candidate points first, and, when the proof by cases fails for g in one
+symbol, near the smallest value of a scan.  Nothing is concluded from samples.
 """
 
 from __future__ import annotations
 
 import time
 
+import mpmath
 import sympy as sp
 
 from symact.proof.equal import RegionError, _realify, apply_chain, prepare, regions
@@ -178,7 +181,75 @@ def _counterexample(g, where, strict):
         v = certify(g, point)
         if v is not None and v < 0:
             return {str(s): str(point[s]) for s in symbols}, v
+        if strict and v is None and _exactly_zero(g, point):
+            return {str(s): str(point[s]) for s in symbols}, sp.S.Zero
     return None
+
+
+def _minimum_counterexample(g, where, strict):
+    """For g in one symbol: a certified point where g < 0 near the smallest value on a
+    scan (linear on [-20, 20], log-spaced magnitudes to 1e6), refined by golden-section
+    search; the point is an exact rational, certified like every counterexample
+    (:func:`certify`), so the search itself need not be right."""
+    from symact.proof.numeric import _screen
+    symbols = sorted(g.free_symbols | where.free_symbols, key=str)
+    if len(symbols) != 1:
+        return None
+    (s,) = symbols
+    try:
+        fn = sp.lambdify(s, g, modules="mpmath")
+    except (TypeError, ValueError, SyntaxError, NameError, KeyError):
+        return None
+    scan = [sp.Rational(k, 20) for k in range(-400, 401)] + \
+        [sign * sp.Rational(10) ** sp.Rational(k, 4) for k in range(-8, 25) for sign in (1, -1)]
+
+    def value(p):
+        v = _screen(fn, [p])
+        return v if v is not None and mpmath.isfinite(v) else None
+
+    def admissible(p):
+        return where is sp.true or where.subs(s, p) is sp.true
+
+    found = [(v, p) for p in scan if admissible(p) and (v := value(p)) is not None]
+    if not found:
+        return None
+    _, best = min(found, key=lambda t: t[0])
+    lo, hi = best - sp.Rational(1, 20), best + sp.Rational(1, 20)
+    ratio = (mpmath.sqrt(5) - 1) / 2
+    a, b = mpmath.mpf(lo.p) / lo.q, mpmath.mpf(hi.p) / hi.q
+    with mpmath.workdps(40):
+        for _ in range(60):
+            c, d = b - ratio * (b - a), a + ratio * (b - a)
+            fc, fd = fn(c), fn(d)
+            if not (mpmath.isfinite(fc) and mpmath.isfinite(fd)):
+                break
+            if fc < fd:
+                b = d
+            else:
+                a = c
+    # the shortest decimals near the minimum first, so the point reads well
+    middle = (a + b) / 2
+    candidates = [sp.Rational(int(mpmath.nint(middle * 10**k)), 10**k) for k in range(1, 16)] + [best]
+    for p in candidates:
+        if not admissible(p):
+            continue
+        v = certify(g, {s: p})
+        if v is not None and v < 0:
+            return {str(s): str(p)}, v
+        if strict and v is None and _exactly_zero(g, {s: p}):
+            return {str(s): str(p)}, sp.S.Zero
+    return None
+
+
+def _exactly_zero(g, point) -> bool:
+    """g is 0 at the exact ``point`` by SymPy's exact evaluation (a counterexample to g > 0)."""
+    try:
+        at = g.subs(point)
+        if at.has(sp.Piecewise):
+            at = sp.piecewise_fold(at)
+        return not at.free_symbols and at.is_zero is True
+    except (TypeError, ValueError, ZeroDivisionError, RecursionError):
+        return False
 
 
 def _sign_split(h, constraints, strict):
@@ -192,22 +263,47 @@ def _sign_split(h, constraints, strict):
         part = h.subs(s, sub)
         if not nonneg(part, strict, {}):
             return False
-    return bool(nonneg(h.subs(s, 0), strict, {}, depth=0)) or sp.simplify(h.subs(s, 0)).is_nonnegative
+    at0 = sp.simplify(h.subs(s, 0))
+    return bool(nonneg(at0, strict, {}, depth=0)) or bool(at0.is_positive if strict else at0.is_nonnegative)
 
 
-def prove_nonneg(g, *, where=sp.true, strict: bool = False) -> Result:
-    """Decide ``g > 0`` (strict) or ``g >= 0`` for all real free symbols with ``where`` true."""
+def prove_nonneg(g, *, where=sp.true, strict: bool = False, label: str = "value") -> Result:
+    """Decide ``g > 0`` (strict) or ``g >= 0`` for all real free symbols with ``where`` true;
+    ``label`` names g in the detail of a counterexample (``"rhs - lhs"``)."""
     start = time.perf_counter()
-    g, where = sp.sympify(g), sp.sympify(where)
-    (g,), where = _realify([g], where)
-    g = prepare(g)
 
     def done(status, strategy, detail="", ce=None):
         return Result(Status(status), strategy, detail, ce, time.perf_counter() - start)
 
+    try:
+        return _prove_nonneg(g, where, strict, done, label)
+    except (RecursionError, sp.PolynomialError, TypeError, ValueError, NotImplementedError,
+            AttributeError) as err:
+        return done("UNDECIDED", "cases", f"symbolic step failed: {type(err).__name__}: {err}")
+
+
+def _prove_nonneg(g, where, strict, done, label) -> Result:
+    g, where = sp.sympify(g), sp.sympify(where)
+    (g,), where = _realify([g], where)
+    g = prepare(g)
+    if where is sp.false:
+        return done("PROVED", "vacuous", "the condition is never true")
+    def disproved(ce, strategy="counterexample"):
+        how = "exactly 0 (exact evaluation)" if ce[1] == 0 else f"{sp.Float(ce[1], 15)} (certified, 30 digits)"
+        return done("DISPROVED", strategy, f"{label} = {how} at {ce[0]}", ce[0])
+
     ce = _counterexample(g, where, strict)
     if ce is not None:
-        return done("DISPROVED", "counterexample", f"value {ce[1]} at {ce[0]} (certified, 30 digits)", ce[0])
+        return disproved(ce)
+    result = _by_cases(g, where, strict, done)
+    if result.status is Status.UNDECIDED:
+        ce = _minimum_counterexample(g, where, strict)
+        if ce is not None:
+            return disproved(ce, "counterexample:local-minimum")
+    return result
+
+
+def _by_cases(g, where, strict, done) -> Result:
     how = []
     try:
         for branch, constraints, chain in regions(g, where):

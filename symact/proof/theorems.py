@@ -9,6 +9,7 @@ breakpoint and order of a continuity claim, the concrete n of a vector claim).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sympy as sp
@@ -140,7 +141,8 @@ def _selu_moments():
     return sp.And(_eq(mean, 0), _eq(second, 1))
 
 
-THEOREMS: tuple = (
+#: The theorems about scalar activations (built at import: cheap).
+_SCALAR: tuple = (
     # --- relu family ---------------------------------------------------------------
     Theorem("relu_is_x_heaviside", _eq(relu, x * Heaviside(x)), ("relu",), GLOROT, "identity"),
     Theorem("relu_positive_scale_invariance", _eq(relu.subs(x, a_ * x), a_ * relu), ("relu",),
@@ -247,13 +249,31 @@ THEOREMS: tuple = (
     Theorem("squareplus_conjugate_form", _eq(f("squareplus"),
                                              p("squareplus", "b") / (2 * (sqrt(x**2 + p("squareplus", "b")) - x))),
             ("squareplus",), "Barron (2021), arXiv:2112.11687", "identity", where=p("squareplus", "b") > 0),
-) + tuple(_vector_theorems())
+)
+
+#: The activations the vector theorems are about (``_vector_theorems`` is built on first
+#: use: its n = 2..6 instances cost most of this module's time, and ``symact show relu``
+#: needs none of them).  tests/test_proof_theorems.py checks this against the theorems.
+VECTOR_ABOUT = frozenset({"logsumexp", "softmax", "log_softmax", "softplus", "sigmoid"})
+
+
+@functools.lru_cache(maxsize=1)
+def _vector() -> tuple:
+    return tuple(_vector_theorems())
+
+
+def __getattr__(name: str):
+    # THEOREMS (every theorem, catalogue order) is built on first access (PEP 562)
+    if name == "THEOREMS":
+        return _SCALAR + _vector()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def by_name() -> dict:
-    return {t.name: t for t in THEOREMS}
+    return {t.name: t for t in _SCALAR + _vector()}
 
 
 def about(activation: str) -> list:
     """Theorems whose ``activations`` include ``activation``."""
-    return [t for t in THEOREMS if activation in t.activations]
+    pool = _SCALAR + (_vector() if activation in VECTOR_ABOUT else ())
+    return [t for t in pool if activation in t.activations]
