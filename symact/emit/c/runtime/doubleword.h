@@ -4,7 +4,8 @@
  * |lo| <= ulp(hi)/2 (about 106 bits).  The error-free transformations give the
  * rounding error of one operation exactly: Knuth's two-sum, Dekker's fast
  * two-sum, and the product's error: from fma() where the target has a fast one
- * (FP_FAST_FMA, C99; exact whatever the compiler's contraction setting), else by
+ * (C99's FP_FAST_FMA, which gcc defines; clang says it with __FMA__ or
+ * __ARM_FEATURE_FMA; exact whatever the compiler's contraction setting), else by
  * Veltkamp's split and Dekker's product, so that a build without FMA (plain -O2)
  * neither calls a slow software fma nor loses the exactness.  The pair operations keep about 2^-104 relative
  * accuracy (Dekker 1971; Joldes, Muller & Popescu 2017, "Tight and rigorous
@@ -53,7 +54,7 @@ SYMACT__INLINE symact__dd symact__fast_two_sum(double a, double b)
  * overflow) */
 SYMACT__INLINE double symact__mul_err(double a, double b, double p)
 {
-#if defined(FP_FAST_FMA)
+#if defined(FP_FAST_FMA) || defined(__FMA__) || defined(__ARM_FEATURE_FMA)
     return fma(a, b, -p);
 #else
     const double split = 0x1p27 + 1; /* Veltkamp: halves of 26 bits */
