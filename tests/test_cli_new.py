@@ -49,7 +49,7 @@ def test_new_without_parameters_default_out_dir(tmp_path, monkeypatch, capsys):
     assert main(["new", "xtanh", "x*tanh(x)"]) == 0
     out = tmp_path / "generated_xtanh"
     # named after the activation, so they can sit beside the catalogue's files
-    assert _files(out) == ["symact_xtanh.c", "symact_xtanh.h", "symact_xtanh_numpy.py"]
+    assert _files(out) == ["symact_xtanh.c", "symact_xtanh.cmake", "symact_xtanh.h", "symact_xtanh_numpy.py"]
     text = capsys.readouterr().out
     assert "monotonic" in text and "PROVED" in text  # properties with their status
     assert "xtanh_grad" in text and "all kernels within budget" in text
@@ -105,7 +105,7 @@ def test_generate_entries_renders_only_the_given_activation():
 
     entry = user_activation("cube_act", "x**3/3")
     files = render_all([entry], library="symact_cube_act")
-    assert set(files) == {"symact_cube_act_numpy.py", "symact_cube_act.h", "symact_cube_act.c"}
+    assert set(files) == {"symact_cube_act_numpy.py", "symact_cube_act.h", "symact_cube_act.c", "symact_cube_act.cmake"}
     module = files["symact_cube_act_numpy.py"]
     assert "def cube_act_grad(" in module
     assert "def elu(" not in module and "def softmax(" not in module
