@@ -22,7 +22,9 @@ def test_profile_axis():
     assert profile.position(40.0, f64) == 1.0 and profile.position(-20.0, f32) == -0.5
     assert profile.position(np.finfo(f64).max, f64) == pytest.approx(2.0)
     assert profile.position(-np.finfo(f32).max, f32) == pytest.approx(-2.0)
-    assert profile.position(1e100, f64) == pytest.approx(1 + (100 - math.log10(40)) / (math.log10(np.finfo(f64).max) - math.log10(40)))
+    span = math.log10(1 + math.log10(np.finfo(f64).max / 40))
+    assert profile.position(1e100, f64) == pytest.approx(1 + math.log10(1 + math.log10(1e100 / 40)) / span)
+    assert profile.position(-709.78, f64) == pytest.approx(-1 - math.log10(1 + math.log10(709.78 / 40)) / span)
     e = profile.edges()
     assert len(e) == profile.NBINS + 1 and e[0] == -2.0 and e[-1] == 2.0 and np.all(np.diff(e) > 0)
     for p in (-1.7, -0.3, 0.0, 0.9, 1.5):
@@ -31,7 +33,7 @@ def test_profile_axis():
 
 def test_profile_keeps_the_max_per_bin_and_the_nonfinite():
     p = profile.Profile()
-    p.add([0.5, 0.6, -39.0, 1e300], [0.25, 0.75, 2.0, NONFINITE], np.float64)
+    p.add([0.5, 0.6, -39.0, 1.7e308], [0.25, 0.75, 2.0, NONFINITE], np.float64)
     values = p.values()
     mid = profile.TAIL_BINS + profile.CORE_BINS // 2  # the bin [0, 2)
     assert values[mid] == 0.75

@@ -130,15 +130,24 @@ def function_figure(entry, relu) -> dict:
     return figure(f"{entry.name} and its derivative on [{LO}, {HI}]", [panel], note=note)
 
 
+#: Candidate tick values on the tails of the error plots' x axis.
+TAIL_TICKS = (1e4, 1e10, 1e38, 1e100, 1e300)
+
+
 def _x_ticks(dtype) -> list:
     """Ticks of the error plots' x axis: the core's -40, -20, 0, 20, 40 and, on each
-    tail, a round decade half-way and the largest decade below the dtype's max."""
+    tail, those of :data:`TAIL_TICKS` below the dtype's max that leave room for their
+    labels (0.3 of the tail's width from the short "40", 0.45 from another tail tick)."""
     from symact.verify import profile
-    values = [-40.0, -20.0, 0.0, 20.0, 40.0]
-    lo, hi = math.log10(profile.CORE), math.log10(float(np.finfo(dtype).max))
-    for e in (round((lo + hi) / 2, -1), math.floor(hi)):
-        values += [10.0 ** e, -(10.0 ** e)]
-    return sorted((profile.position(v, dtype).item(), tick_label(v)) for v in values)
+    values, last, gap = [-40.0, -20.0, 0.0, 20.0, 40.0], 1.0, 0.3
+    for v in TAIL_TICKS:
+        p = profile.position(v, dtype).item()
+        if v < float(np.finfo(dtype).max) and p - last >= gap:
+            values += [v, -v]
+            last, gap = p, 0.45
+    def label(v):
+        return tick_label(v) if abs(v) <= profile.CORE else f"{'-' if v < 0 else ''}1e{round(math.log10(abs(v)))}"
+    return sorted((profile.position(v, dtype).item(), label(v)) for v in values)
 
 
 def profile_panel(title: str, dtype, lines: list, y_log: bool = False, budget: float | None = None) -> Panel:
@@ -174,7 +183,7 @@ def profile_panel(title: str, dtype, lines: list, y_log: bool = False, budget: f
         y_ticks = [(v, tick_label(v)) for v in nice_ticks(0.0, top, 5) if v <= top]
     return Panel(title=title, x_range=(-2.0, 2.0), y_range=y_range, x_ticks=_x_ticks(dtype),
                  y_ticks=y_ticks, series=series, y_log=y_log, y_label="error (ULP)",
-                 x_label="x: linear on [-40, 40], log |x| beyond", hlines=hlines, marks=sorted(set(marks)))
+                 x_label="x: linear on [-40, 40], log log |x| beyond", hlines=hlines, marks=sorted(set(marks)))
 
 
 def accuracy_figure(entry, kernels: list[str], record: dict, columns: list[tuple[str, str]],

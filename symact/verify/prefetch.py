@@ -8,15 +8,16 @@ finds them.  Workers: ``$SYMACT_VERIFY_JOBS`` or the number of CPUs.
 
 A cold cache costs minutes (every table of every kernel, parameter set and
 dtype), so ``prefetch`` reports progress while it works: tables done / total,
-the time elapsed and an estimate of the time left (:func:`progress_line`), at
-most every :data:`PROGRESS_EVERY` seconds and once at the end.
+the time elapsed and an estimate of the time left (:func:`progress_line`),
+every :data:`PROGRESS_EVERY` seconds or so (also while no table finishes) and once
+at the end.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from symact.verify.metric import FORMATS
 
@@ -103,11 +104,16 @@ def prefetch(kernels, dtypes, workers: int | None = None, progress=None) -> int:
     t0 = last = time.perf_counter()
     say(progress_line(0, len(tasks), 0.0))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_task, t) for t in tasks]
-        for done, fut in enumerate(as_completed(futures), 1):
-            fut.result()  # a failing task fails the run, as before
+        pending = {pool.submit(_task, t) for t in tasks}
+        done = 0
+        while pending:
+            # wake at least every PROGRESS_EVERY seconds: one slow table must not mean silence
+            finished, pending = wait(pending, timeout=PROGRESS_EVERY, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                fut.result()  # a failing task fails the run, as before
+            done += len(finished)
             now = time.perf_counter()
-            if now - last >= PROGRESS_EVERY or done == len(tasks):
+            if now - last >= PROGRESS_EVERY or not pending:
                 say(progress_line(done, len(tasks), now - t0))
                 last = now
     return len(tasks)

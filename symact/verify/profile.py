@@ -6,12 +6,14 @@ grid (docs/contract.md, "Accuracy") is dense on the core and log-spaced beyond:
 
 - linear on the core [-40, 40], in :data:`CORE_BINS` equal bins (the region
   where most kernels change behaviour);
-- logarithmic in |x| from 40 to the dtype's largest finite value on each side,
-  in :data:`TAIL_BINS` equal bins of log10|x| (the tails, where textbook formulas
-  overflow or cancel).
+- doubly logarithmic beyond, from 40 to the dtype's largest finite value on each
+  side, in :data:`TAIL_BINS` equal bins: the coordinate is log(1 + log10(|x|/40)),
+  so the decades just past the core (where exp overflows, at |x| = 88.7 in float32
+  and 709.8 in float64, and where textbook formulas fail) get several bins while
+  the hundreds of decades out to 1e308 share the rest.
 
 :func:`position` maps x to [-2, 2] (the core to [-1, 1], each tail to a unit
-beyond it), :func:`bins` gives every bin's [lo, hi) in that coordinate, and a
+beyond it), :func:`edges` gives the bin edges in that coordinate, and a
 :class:`Profile` keeps, per bin, the largest ULP error and how many points in it
 were non-finite mismatches.  Vector kernels are binned by the value of the row
 entry an error belongs to.
@@ -28,23 +30,23 @@ from symact.verify.metric import NONFINITE
 #: The core's half-width: linear inside, logarithmic outside.
 CORE = 40.0
 CORE_BINS = 40
-TAIL_BINS = 12
+TAIL_BINS = 20
 NBINS = CORE_BINS + 2 * TAIL_BINS
 
 
-def _log_span(dtype) -> tuple[float, float]:
-    """log10 of the core's edge and of the dtype's largest finite value."""
-    return math.log10(CORE), math.log10(float(np.finfo(dtype).max))
+def _span(dtype) -> float:
+    """The tail coordinate's value at the dtype's largest finite value."""
+    return math.log10(1.0 + math.log10(float(np.finfo(dtype).max) / CORE))
 
 
 def position(x, dtype) -> np.ndarray:
-    """x in the plot coordinate: x/40 on the core, sign(x)(1 + t) beyond, with t the
-    fraction of the way from log10 40 to log10 max (1 at the largest finite value)."""
+    """x in the plot coordinate: x/40 on the core, sign(x)(1 + t) beyond, with
+    t = log10(1 + log10(|x|/40)) / log10(1 + log10(max/40)) (1 at the largest finite value)."""
     x = np.asarray(x, dtype=np.float64)
-    lo, hi = _log_span(dtype)
     with np.errstate(all="ignore"):
         mag = np.abs(x)
-        tail = np.sign(x) * (1.0 + (np.log10(np.maximum(mag, CORE)) - lo) / (hi - lo))
+        t = np.log10(1.0 + np.log10(np.maximum(mag, CORE) / CORE)) / _span(dtype)
+        tail = np.sign(x) * (1.0 + t)
     return np.where(mag <= CORE, x / CORE, np.clip(tail, -2.0, 2.0))
 
 
@@ -59,8 +61,7 @@ def x_at(p: float, dtype) -> float:
     """The inverse of :func:`position`: the x at plot coordinate ``p``."""
     if abs(p) <= 1.0:
         return p * CORE
-    lo, hi = _log_span(dtype)
-    return math.copysign(10.0 ** (lo + (abs(p) - 1.0) * (hi - lo)), p)
+    return math.copysign(CORE * 10.0 ** (10.0 ** ((abs(p) - 1.0) * _span(dtype)) - 1.0), p)
 
 
 class Profile:
