@@ -14,10 +14,16 @@ rounded to 3 significant digits, profiles to 2), so recording the same results
 twice writes the same bytes.  The record says which NumPy, C library and
 machine type measured it (ULPs of the C kernels depend on the libm), no dates,
 paths or host names.
+
+It also says what it measured: per backend, the sha256 of the generated source's
+body (the text after the generated header: :data:`MEASURED`), taken when that
+backend was measured for every kernel of the catalogue in both dtypes, so a test
+can tell when the committed code has changed since its accuracy was recorded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -33,6 +39,10 @@ from symact.verify.metric import BUDGET_ULP
 #: Where ``symact verify --record`` writes, relative to the checkout's root.
 PATH = Path("generated") / "accuracy.json"
 FORMAT = 1
+
+#: The generated file whose code each backend's measurements are of (the header and
+#: the CMake files hold no kernel code; symact.h even prints the record).
+MEASURED = {"numpy": "symact_numpy.py", "c": "symact.c"}
 
 
 class RecordError(ValueError):
@@ -70,9 +80,37 @@ def measured_with() -> dict:
             "python": platform.python_version()}
 
 
-def from_report(report, previous: dict | None = None) -> dict:
+def body_digest(path: Path) -> str | None:
+    """sha256 of a generated file's text after its generated header (which carries a
+    hash of all the template's inputs, the record included), or None when absent."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines(keepends=True)
+    except OSError:
+        return None
+    start = next((i + 1 for i, line in enumerate(lines[:10]) if "Inputs sha256:" in line), 0)
+    if start < len(lines) and lines[start].strip() == "*/":
+        start += 1
+    return hashlib.sha256("".join(lines[start:]).encode()).hexdigest()
+
+
+def _complete(report, backend: str) -> bool:
+    """Whether ``report`` measured every catalogue kernel on ``backend`` in both dtypes."""
+    from symact.define.catalogue import ENTRIES
+    from symact.derive.kernels import kernel_specs
+    want = {(k.name, d) for k in kernel_specs(ENTRIES) for d in ("float32", "float64")}
+    return want <= {(m.function, m.dtype) for m in report.measurements if m.backend == backend}
+
+
+def from_report(report, previous: dict | None = None, folder: Path | str | None = None) -> dict:
     """The record of ``report``'s measurements, merged into ``previous`` (kept where
-    not measured again)."""
+    not measured again); ``folder`` holds the generated code measured (for the digests
+    of :data:`MEASURED`; default: where the record lives)."""
+    folder = Path(folder) if folder is not None else PATH.parent
+    measured = dict((previous or {}).get("measured_sources") or {})
+    for backend, name in MEASURED.items():
+        digest = body_digest(folder / name)
+        if digest is not None and _complete(report, backend):
+            measured[backend] = {"file": name, "sha256": digest}
     kernels = {k: dict(v) for k, v in ((previous or {}).get("kernels") or {}).items()}
     for m in report.measurements:
         slot = kernels.setdefault(m.function, {"activation": m.entry, "results": {}})
@@ -84,6 +122,7 @@ def from_report(report, previous: dict | None = None) -> dict:
         "budget_ulp": BUDGET_ULP,
         "axis": {"core": _profile.CORE, "core_bins": _profile.CORE_BINS, "tail_bins": _profile.TAIL_BINS},
         "measured_with": measured_with(),
+        "measured_sources": measured,
         "regenerate": "symact verify --record, then symact generate",
         "kernels": kernels,
     }
