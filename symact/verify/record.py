@@ -58,7 +58,9 @@ def _round(v: float, digits: int):
 
 
 def _profile_values(m: Measurement) -> list:
-    return [v if v is None or isinstance(v, str) else _round(v, 2) for v in m.profile.values()]
+    # an exact bin is written 0, not 0.0: most bins of most kernels are exact
+    return [v if v is None or isinstance(v, str) else (0 if v == 0 else _round(v, 2))
+            for v in m.profile.values()]
 
 
 def entry_of(m: Measurement) -> dict:
