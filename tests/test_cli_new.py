@@ -51,7 +51,7 @@ def test_new_without_parameters_default_out_dir(tmp_path, monkeypatch, capsys):
     assert main(["new", "xtanh", "x*tanh(x)"]) == 0
     out = tmp_path / "generated_xtanh"
     # named after the activation, so they can sit beside the catalogue's files
-    assert _files(out) == ["symact_xtanh.c", "symact_xtanh.h", "symact_xtanh_numpy.py"]
+    assert _files(out) == ["symact_xtanh.c", "symact_xtanh.cmake", "symact_xtanh.h", "symact_xtanh_numpy.py"]
     text = capsys.readouterr().out
     assert "monotonic" in text and "PROVED" in text  # properties with their status
     assert "xtanh_grad" in text and "all kernels within budget" in text
@@ -138,7 +138,7 @@ def test_generate_entries_renders_only_the_given_activation():
 
     entry = user_activation("cube_act", "x**3/3")
     files = render_all([entry], library="symact_cube_act")
-    assert set(files) == {"symact_cube_act_numpy.py", "symact_cube_act.h", "symact_cube_act.c"}
+    assert set(files) == {"symact_cube_act_numpy.py", "symact_cube_act.h", "symact_cube_act.c", "symact_cube_act.cmake"}
     module = files["symact_cube_act_numpy.py"]
     assert "def cube_act_grad(" in module
     assert "def elu(" not in module and "def softmax(" not in module
@@ -216,9 +216,9 @@ def test_new_fills_the_oracle_with_the_parallel_prefetch(tmp_path, monkeypatch, 
     calls = []
     real = prefetch.prefetch
 
-    def spy(kernels, dtypes, workers=None):
+    def spy(kernels, dtypes, workers=None, **kw):
         calls.append(([k.function for k in kernels], tuple(dtypes), workers))
-        return real(kernels, dtypes, workers)
+        return real(kernels, dtypes, workers, **kw)
 
     monkeypatch.setenv("SYMACT_VERIFY_JOBS", "2")
     monkeypatch.setattr(prefetch, "prefetch", spy)

@@ -72,8 +72,9 @@ def test_a_new_backend_is_one_package_and_one_registry_line(tmp_path, monkeypatc
     monkeypatch.setitem(sys.modules, "symact_listing_backend", package)
     monkeypatch.setitem(registry.REGISTRY, "listing", "symact_listing_backend:BACKEND")
     monkeypatch.setattr("symact.emit.render.templates_dir", lambda: templates)
-    # only the new backend's templates exist in this tree: render just it
+    # only the new backend's templates exist in this tree: render just it (and no catalogue document)
     monkeypatch.setattr(registry, "backends", lambda: {"listing": registry.get("listing")})
+    monkeypatch.setattr("symact.emit.document.render_files", lambda *a, **k: {})
     report = generate(ENTRIES, tmp_path / "out", only=["elu", "softmax"])
     text = (tmp_path / "out" / "symact.txt").read_text()
     assert report.written == ["symact.txt"]

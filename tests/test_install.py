@@ -37,3 +37,11 @@ def test_fresh_venv_install_works_outside_the_checkout(tmp_path):
     for line in where.stdout.split():
         assert str(REPO) not in line and "site-packages" in line
     assert sys.prefix not in where.stdout
+    # outside a checkout, `generate --check` says there is nothing to check (exit 2, no diff);
+    # `generate` writes what the checkout has (the accuracy record ships with the package)
+    symact_bin = str(env_dir / "bin" / "symact")
+    check = subprocess.run([symact_bin, "generate", "--check"], cwd=outside, capture_output=True, text=True)
+    assert check.returncode == 2 and check.stdout == "" and "no such directory" in check.stderr
+    subprocess.run([symact_bin, "generate", "--out", "gen"], cwd=outside, capture_output=True, check=True)
+    for name in ("symact.h", "CATALOGUE.md", "plots/gelu_accuracy.svg"):
+        assert (outside / "gen" / name).read_bytes() == (REPO / "generated" / name).read_bytes(), name

@@ -2,7 +2,9 @@
 
 Deterministic and atomic: a file is written only when it changes, stale
 generated files are removed, and an error leaves the directory as it was.
---check writes nothing, prints a unified diff of what is stale and exits 1.
+--check writes nothing, prints a unified diff of what is stale and exits 1; it
+compares an existing directory, so outside a checkout (no ./generated, or no
+--out DIR) it says so and exits 2 instead of listing every file as new.
 """
 
 from __future__ import annotations
@@ -26,6 +28,16 @@ def run(args) -> int:
     only = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
     if args.only is not None and not only:
         return fail_usage("--only expects a comma-separated list of activation names")
+    if args.check:
+        from pathlib import Path
+        from symact.emit.generate import DEFAULT_OUT
+        target = Path(args.out) if args.out else DEFAULT_OUT
+        if not target.is_dir():
+            where = f"--out {args.out}" if args.out else f"./{DEFAULT_OUT}"
+            return fail_usage(f"{where}: no such directory, so there is nothing to check; "
+                              "`symact generate --check` compares a symact checkout's generated/ "
+                              "with what the definitions give: run it from the root of the checkout "
+                              "(or pass --out DIR), or run `symact generate` to write the files")
     try:
         report = generate(ENTRIES, args.out, only=only, check=args.check)
     except USER_ERRORS as err:

@@ -6,6 +6,11 @@ dtype, over the whole finite range; special values against the contract.
 Exit 0 when every kernel is within the 4-ULP budget, 1 otherwise, 2 for bad
 input.  Progress goes to stderr; oracle values are cached in
 ~/.cache/symact/oracle (or $SYMACT_CACHE_DIR), safe to delete.
+
+--record writes the results into ./generated/accuracy.json (merged with what
+is recorded there for kernels not measured this time), which `symact generate`
+reads for the accuracy in generated/CATALOGUE.md and symact.h
+(:mod:`symact.verify.record`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dtype", default="float32,float64", help="comma-separated: float32, float64 (default: both)")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--record", action="store_true",
+                        help="write the results into ./generated/accuracy.json (read by `symact generate`)")
 
 
 def split_list(text: str, allowed: tuple, what: str) -> tuple:
@@ -50,6 +57,16 @@ def run(args) -> int:
         return fail_usage(str(err))
     except ValueError as err:
         return fail_usage(str(err))
+    from symact.verify import record
+    previous = None
+    if args.record:
+        if not record.PATH.parent.is_dir():
+            return fail_usage(f"--record: no ./{record.PATH.parent} here; run it from the root of a "
+                              "symact checkout (the record is committed beside the generated code)")
+        try:
+            previous = record.load(record.PATH)
+        except record.RecordError as err:
+            return fail_usage(str(err))
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     from symact.define.catalogue import ENTRIES
     report = verify_run(ENTRIES, args.names or None, backends=backends, dtypes=dtypes,
@@ -58,4 +75,9 @@ def run(args) -> int:
         dump_json(report.as_dict())
     else:
         print(report.text())
+    if args.record and report.measurements:
+        path = record.write(record.from_report(report, previous), record.PATH)
+        print(f"verify: recorded {len(report.measurements)} results in {path}; "
+              "run `symact generate` to update generated/CATALOGUE.md and the C header",
+              file=sys.stderr)
     return 0 if report.ok else 1

@@ -11,6 +11,11 @@
    produced (recognised by their header) are removed.  An error in steps 1-2
    leaves the output directory exactly as it was.
 
+For the catalogue library (``symact``) the document is rendered too:
+``CATALOGUE.md`` and its plots under ``plots/`` (:mod:`symact.emit.document`),
+reading the accuracy recorded by ``symact verify --record``
+(:mod:`symact.verify.record`).
+
 ``check=True`` writes nothing and reports (with a unified diff) what is stale,
 the constants data file included (:func:`symact.emit.constants.stale`).
 Byte-identical output run to run: sorted iteration, no timestamps, versions,
@@ -79,8 +84,9 @@ def stable_forms(entries) -> dict:
     return out
 
 
-def render_all(entries, library: str = "symact", backends=None) -> dict[str, str]:
-    """Every output file's text, in memory, for every backend (or those named)."""
+def render_all(entries, library: str = "symact", backends=None, documents: bool | None = None) -> dict[str, str]:
+    """Every output file's text, in memory, for every backend (or those named) and, with
+    ``documents`` (default: for the catalogue library with every backend), the document."""
     entries = list(entries)
     specs = kernel_specs(entries)
     forms = stable_forms(entries)
@@ -92,7 +98,26 @@ def render_all(entries, library: str = "symact", backends=None) -> dict[str, str
         ctx = backend.context(specs, forms, library)
         for filename, template in backend.outputs(library).items():
             files[filename] = render(template, ctx, Path(filename).suffix, env)
+    if documents is None:
+        documents = library == "symact" and backends is None
+    if documents:
+        from symact.emit import document
+        from symact.verify import record
+        files.update(document.render_files(entries, specs, forms, env, record.load()))
     return files
+
+
+def _existing(out: Path) -> list[str]:
+    """Files in ``out`` and its immediate subfolders (``plots/``), relative to ``out``."""
+    if not out.is_dir():
+        return []
+    names = []
+    for p in sorted(out.iterdir()):
+        if p.is_file():
+            names.append(p.name)
+        elif p.is_dir() and not p.name.startswith("."):
+            names += [f"{p.name}/{q.name}" for q in sorted(p.iterdir()) if q.is_file()]
+    return names
 
 
 def _ours(path: Path) -> bool:
@@ -128,8 +153,7 @@ def generate(entries, out_dir=None, only=None, check: bool = False,
         else:
             changes[name] = files[name]
             diffs.append(_diff(name, old, files[name]))
-    stale_extra = sorted(p.name for p in out.iterdir()
-                         if p.is_file() and p.name not in files and _ours(p)) if out.is_dir() else []
+    stale_extra = sorted(n for n in _existing(out) if n not in files and _ours(out / n))
     for name in stale_extra:
         diffs.append(_diff(name, (out / name).read_text(encoding="utf-8"), None))
     report.diff = "".join(diffs)
@@ -147,7 +171,8 @@ def generate(entries, out_dir=None, only=None, check: bool = False,
     temps = {}
     try:
         for name, text in changes.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{Path(name).name}.", suffix=".tmp", dir=(out / name).parent)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
             temps[name] = tmp
@@ -162,5 +187,8 @@ def generate(entries, out_dir=None, only=None, check: bool = False,
     for name in stale_extra:
         (out / name).unlink()
         report.removed.append(name)
+        folder = (out / name).parent
+        if folder != out and not any(folder.iterdir()):
+            folder.rmdir()
     report.seconds = time.perf_counter() - start
     return report

@@ -15,6 +15,7 @@ import sys
 import time
 
 from symact.verify import backends as _backends
+from symact.verify import cache as _cache
 from symact.verify import measure as _measure
 from symact.verify import prefetch as _prefetch
 from symact.verify.kernels import all_kernels
@@ -54,11 +55,13 @@ def run(entries, names=None, backends=_backends.BACKENDS, dtypes=("float32", "fl
     if use_cache and modules:
         n_jobs = _prefetch.jobs()
         if n_jobs > 1:
-            progress(f"verify: filling the oracle cache ({n_jobs} processes) ...")
+            progress(f"verify: checking the oracle cache for {len(kernels)} kernels "
+                     f"({n_jobs} processes fill what is missing) ...")
             t1 = time.perf_counter()
-            n = _prefetch.prefetch(kernels, dtypes, n_jobs)
+            n = _prefetch.prefetch(kernels, dtypes, n_jobs, progress=progress)
             if n:
-                progress(f"verify: {n} oracle tables computed in {time.perf_counter() - t1:.0f} s")
+                progress(f"verify: {n} oracle tables computed in {time.perf_counter() - t1:.0f} s "
+                         f"(cached in {_cache.directory()}; later runs read them)")
     total = len(kernels) * len(dtypes) * len(modules)
     done = 0
     for k in kernels:

@@ -24,6 +24,7 @@ from symact.verify import grid
 from symact.verify import oracle
 from symact.verify import vector_oracle
 from symact.verify import params as param_data
+from symact.verify.profile import Profile
 from symact.verify.kernels import Kernel
 from symact.verify.metric import (BIAS_LIMIT_ULP, BIAS_MIN_POINTS, BUDGET_ULP, NONFINITE, Format, abs_errors_in_eps,
                      signed_ulp_errors, ulp_errors)
@@ -98,6 +99,8 @@ class Measurement:
     unresolved: int = 0
     histogram: list = field(default_factory=lambda: [0] * (len(HIST_EDGES)))
     seconds: float = 0.0
+    #: the worst error per stretch of the x axis (:mod:`.profile`), for the plots
+    profile: Profile = field(default_factory=Profile, repr=False)
 
     @property
     def max_ulp(self) -> float:
@@ -307,6 +310,7 @@ def measure_scalar(kernel: Kernel, module, backend: str, f: Format, *, use_cache
             if abs_err[k] >= m.roots["max_abs_eps"]:
                 m.roots["max_abs_eps"], m.roots["worst_x"] = float(abs_err[k]), float(pts[window][k])
         use = resolved & ~window
+        m.profile.add(pts[use], errs[use], f.dtype)
         bad = use & (errs == NONFINITE)
         m.nonfinite_count += int(bad.sum())
         for i in np.flatnonzero(bad)[:3]:
@@ -357,6 +361,9 @@ def measure_vector(kernel: Kernel, module, backend: str, f: Format, *, use_cache
         resolved = ex.status == oracle.OK
         m.unresolved += int((~resolved).sum())
         bad = resolved & (errs == NONFINITE)
+        # plotted against the entry's x (logsumexp, one value per row: the row's largest)
+        xs = r.x.reshape(-1) if out.size == r.x.size else np.full(out.size, np.max(r.x))
+        m.profile.add(xs[resolved], errs[resolved], f.dtype)
         m.nonfinite_count += int(bad.sum())
         for i in np.flatnonzero(bad)[:2]:
             m.nonfinite.append((r.label, {}, float(out[i]), float(ex.approx[i])))

@@ -5,12 +5,19 @@ kernel and dtype -- everything :mod:`.measure` will ask the oracle for: the
 interior roots, the grid, the exact values and the special-value expectations.
 Results land in the on-disk cache (:mod:`.cache`), where the measuring process
 finds them.  Workers: ``$SYMACT_VERIFY_JOBS`` or the number of CPUs.
+
+A cold cache costs minutes (every table of every kernel, parameter set and
+dtype), so ``prefetch`` reports progress while it works: tables done / total,
+the time elapsed and an estimate of the time left (:func:`progress_line`),
+every :data:`PROGRESS_EVERY` seconds or so (also while no table finishes) and once
+at the end.
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from symact.verify.metric import FORMATS
 
@@ -58,9 +65,29 @@ def jobs() -> int:
         return os.cpu_count() or 1
 
 
-def prefetch(kernels, dtypes, workers: int | None = None) -> int:
+#: Seconds between two progress lines (a line also comes when the last table is done).
+PROGRESS_EVERY = 10.0
+
+
+def _duration(seconds: float) -> str:
+    """``"42 s"``, ``"3 min 20 s"``: how long, rounded to the second."""
+    s = int(round(seconds))
+    return f"{s} s" if s < 60 else f"{s // 60} min {s % 60:02d} s"
+
+
+def progress_line(done: int, total: int, elapsed: float) -> str:
+    """One progress message: tables done / total, elapsed, and the time left estimated
+    from the mean time per table so far (tables differ in cost, so it is a guide)."""
+    line = f"verify: oracle cache: {done}/{total} tables ({100 * done // max(total, 1)}%), {_duration(elapsed)} elapsed"
+    if 0 < done < total:
+        line += f", about {_duration(elapsed / done * (total - done))} left"
+    return line
+
+
+def prefetch(kernels, dtypes, workers: int | None = None, progress=None) -> int:
     """Compute the missing oracle values of ``kernels`` x ``dtypes`` in ``workers``
-    processes; returns how many tables were computed (0 when all were cached)."""
+    processes; returns how many tables were computed (0 when all were cached).
+    ``progress(msg)`` receives :func:`progress_line` messages while the pool works."""
     workers = workers or jobs()
     tasks = []
     for k in kernels:
@@ -73,6 +100,20 @@ def prefetch(kernels, dtypes, workers: int | None = None) -> int:
     tasks = [t for t in tasks if not _cached(t)]
     if workers <= 1 or len(tasks) <= 1:
         return 0
+    say = progress or (lambda msg: None)
+    t0 = last = time.perf_counter()
+    say(progress_line(0, len(tasks), 0.0))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(_task, tasks, chunksize=1))
+        pending = {pool.submit(_task, t) for t in tasks}
+        done = 0
+        while pending:
+            # wake at least every PROGRESS_EVERY seconds: one slow table must not mean silence
+            finished, pending = wait(pending, timeout=PROGRESS_EVERY, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                fut.result()  # a failing task fails the run, as before
+            done += len(finished)
+            now = time.perf_counter()
+            if now - last >= PROGRESS_EVERY or not pending:
+                say(progress_line(done, len(tasks), now - t0))
+                last = now
     return len(tasks)

@@ -151,7 +151,14 @@ class CBackend(Backend):
     dtypes = DTYPES
 
     def outputs(self, library: str) -> dict[str, str]:
-        return {f"{library}.h": "c/symact.h.j2", f"{library}.c": "c/symact.c.j2"}
+        # <library>.cmake defines the CMake target (include() it, or add_subdirectory() the
+        # catalogue's folder, whose CMakeLists.txt includes it): names that never collide
+        # with another library's, so `symact new` output can sit beside the catalogue's
+        out = {f"{library}.h": "c/symact.h.j2", f"{library}.c": "c/symact.c.j2",
+               f"{library}.cmake": "c/library.cmake.j2"}
+        if library == "symact":
+            out["CMakeLists.txt"] = "c/CMakeLists.txt.j2"
+        return out
 
     def runtime(self, kernels, only=None) -> list[dict]:
         """The runtime sections for ``kernels`` (or exactly the files in ``only``)."""
@@ -197,9 +204,19 @@ class CBackend(Backend):
         runtime = self.runtime(kernels)
         used = {m.group(1) for s in runtime for m in _CONST.finditer(s["text"])}
         aliases = _f32x_aliases(f32x, "".join(s["text"] for s in runtime))
+        from symact import __version__
+        from symact.emit.c import docs
+        from symact.verify import record
+        recorded = record.load()
         declarations = [{"summary": safe_comment(spec.description),
+                         "doc": docs.lines(library, spec, None if spec.vector else forms[spec.name],
+                                           recorded, self.dtypes),
                          "signatures": [_signature(spec, d) for d in self.dtypes]} for spec in kernels]
         return {
+            "version": __version__,
+            "version_macro": f"{library.upper()}_VERSION",
+            "version_parts": [int(re.match(r"\d*", v).group() or 0) for v in (__version__.split(".") + ["0"] * 3)[:3]],
+            "defaults": docs.defaults(library, kernels),
             "library": library,
             "header": f"{library}.h",
             "guard": f"{library.upper()}_H",
