@@ -225,7 +225,7 @@ def test_new_fills_the_oracle_with_the_parallel_prefetch(tmp_path, monkeypatch, 
     out = tmp_path / "neg"
     assert main(["new", "neg_xtanh", "-x*tanh(x)", "--out", str(out), "--backend", "numpy"]) == 0
     assert calls == [(["neg_xtanh", "neg_xtanh_grad"], ("float32", "float64"), 2)]
-    assert "filling the oracle cache (2 processes)" in capsys.readouterr().err
+    assert "(2 processes fill what is missing)" in capsys.readouterr().err
 
 
 def test_a_parameter_given_twice_is_refused_by_show_too(capsys):
