@@ -51,6 +51,7 @@ DTYPES = (
 FILES = (
     ("common.h", False),
     ("doubleword.h", False),
+    ("elementary.h", False),
     ("primitives.h", True),
     ("primitives_dw.h", False),
     ("precise.h", False),
