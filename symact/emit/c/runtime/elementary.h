@@ -110,24 +110,39 @@ SYMACT__INLINE double symact__el_copysign(double x, double s)
                              (symact__el_bits(s) & 0x8000000000000000ULL));
 }
 
-/* c ? a : b through bit masks.  The special values are folded in with these, not with
- * ?: -- a conditional on the argument is a branch the compiler may thread (specialise the
- * code after it for that argument), which leaves control flow the loop vectoriser cannot
- * if-convert; masks are plain arithmetic. */
+/* c ? a : b through bit masks, b ^ ((a ^ b) & m) (two operations when a and b are
+ * constants).  Every select here is one of these, none is ?: -- a conditional is a branch
+ * until if-conversion, and before that the compiler threads branches whose conditions
+ * are related (kd > 1000 here, kd < -1000 there) or specialises the code after one for a
+ * constant, leaving control flow the loop vectoriser cannot if-convert; masks are plain
+ * arithmetic. */
+SYMACT__INLINE uint64_t symact__el_sel_u64(int c, uint64_t a, uint64_t b)
+{
+    return b ^ ((a ^ b) & ((uint64_t)0 - (uint64_t)(c != 0)));
+}
+
 SYMACT__INLINE double symact__el_sel(int c, double a, double b)
 {
-    uint64_t m = (uint64_t)0 - (uint64_t)(c != 0);
-    return symact__el_double((symact__el_bits(a) & m) | (symact__el_bits(b) & ~m));
+    return symact__el_double(symact__el_sel_u64(c, symact__el_bits(a), symact__el_bits(b)));
 }
 
 SYMACT__INLINE float symact__el_sel_f32(int c, float a, float b)
 {
-    uint32_t m = (uint32_t)0 - (uint32_t)(c != 0), ua, ub;
+    uint32_t ua, ub;
     memcpy(&ua, &a, sizeof ua);
     memcpy(&ub, &b, sizeof ub);
-    ua = (ua & m) | (ub & ~m);
+    ua = ub ^ ((ua ^ ub) & ((uint32_t)0 - (uint32_t)(c != 0)));
     memcpy(&a, &ua, sizeof a);
     return a;
+}
+
+/* kb (the bits of SHIFT + k, as in symact__el_red) where lo <= k <= hi, else the bits of
+ * SHIFT + 0.  Every lane computes every path; a lane whose result is selected away must
+ * not compute with subnormal numbers all the same, since on x86 each operation producing
+ * one costs a microcode assist (about 100 cycles): the unused lanes scale by 2^0. */
+SYMACT__INLINE uint64_t symact__el_kbits(double kd, uint64_t kb, double lo, double hi)
+{
+    return symact__el_sel_u64((kd >= lo) & (kd <= hi), kb, SYMACT__EL_SHIFT_BITS);
 }
 
 /* 2^e for a biased exponent 1 <= b <= 2046 (b = e + 1023) */
@@ -190,13 +205,13 @@ SYMACT__INLINE double symact__el_poly(const double *c, int n, double x)
 /* the same with each coefficient chosen from a or b */
 SYMACT__INLINE double symact__el_poly2(const double *a, const double *b, int n, int use_a, double x)
 {
-    double p = use_a ? a[n - 1] : b[n - 1];
+    double p = symact__el_sel(use_a, a[n - 1], b[n - 1]);
     int i;
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC unroll 32
 #endif
     for (i = n - 2; i >= 0; --i)
-        p = symact__el_mla(p, x, use_a ? a[i] : b[i]);
+        p = symact__el_mla(p, x, symact__el_sel(use_a, a[i], b[i]));
     return p;
 }
 
@@ -223,29 +238,31 @@ typedef struct {
 SYMACT__INLINE symact__el_red symact__el_reduce(double xh, double xl)
 {
     symact__el_red e;
-    double t = xh * symact__c_INV_LN2 + SYMACT__EL_SHIFT, a;
+    double t = symact__el_mla(xh, symact__c_INV_LN2, SYMACT__EL_SHIFT), a;
     symact__dd r;
     e.kd = t - SYMACT__EL_SHIFT;
     e.kb = symact__el_bits(t);
-    a = xh - e.kd * symact__c_LN2_SPLIT[0];
-    r = symact__two_sum(a, xl - e.kd * symact__c_LN2_SPLIT[1]);
+    a = symact__el_mla(-e.kd, symact__c_LN2_SPLIT[0], xh); /* the product is exact either way */
+    r = symact__two_sum(a, symact__el_mla(-e.kd, symact__c_LN2_SPLIT[1], xl));
     e.rh = r.hi;
     e.rl = r.lo;
     return e;
 }
 
-/* e^r - 1 for r = rh + rl, |r| <= 0.35, as a normalised double-word: r + r^2/2 exact,
- * r^3 Q(r) and rl (1 + r + r^2/2) (the first-order effect of rl) in double; relative
- * error about 2^-60 */
+/* e^r - 1 for r = rh + rl, |r| <= 0.35, as s.hi + s.lo with |s.lo| < 0.006 |s.hi| (not
+ * normalised: the callers that need it normalise): r + r^2/2 exact, r^3 Q(r) and
+ * rl (1 + r + r^2/2) (the first-order effect of rl) in double; relative error about 2^-60 */
 SYMACT__INLINE symact__dd symact__el_expm1_core(double rh, double rl)
 {
     symact__dd h = symact__el_two_prod(rh, 0.5 * rh);
     symact__dd s = symact__fast_two_sum(rh, h.hi); /* |rh| >= rh^2/2 */
-    double q = (rh * rh) * rh * symact__el_poly(symact__c_EL_EXPM1_Q, SYMACT__LEN(symact__c_EL_EXPM1_Q), rh);
-    return symact__fast_two_sum(s.hi, s.lo + ((h.lo + q) + rl * (1.0 + (rh + h.hi))));
+    double q = (2.0 * h.hi) * rh * symact__el_poly(symact__c_EL_EXPM1_Q, SYMACT__LEN(symact__c_EL_EXPM1_Q), rh);
+    s.lo += (h.lo + q) + symact__el_mla(rl, rh + h.hi, rl);
+    return s;
 }
 
-/* 2^k (h + l) rounded once, h >= 0, -1076 <= k <= 1024 (k from kb as in symact__el_red).
+/* 2^k (h + l) rounded once, h + l > 2^-60, |l| < h/8, -1076 <= k <= 1024 (k from kb as in
+ * symact__el_red).
  * Normally (h + l) 2^k1 2^k2 with k1 + k2 = k, both in range: only the last product rounds
  * (or overflows).  A subnormal result is formed as ((1 + y) - 1) 2^-1022 with
  * y = (h + l) 2^(k + 1022) < 1: the sum 1 + y rounds y on the subnormal grid (2^-52 there
@@ -253,21 +270,23 @@ SYMACT__INLINE symact__dd symact__el_expm1_core(double rh, double rl)
  * same in its special case). */
 SYMACT__INLINE double symact__el_scale(double h, double l, double kd, uint64_t kb)
 {
-    uint64_t kk = kb - SYMACT__EL_SHIFT_BITS + 2046; /* k + 2046 >= 0 */
+    uint64_t kk = symact__el_kbits(kd, kb, -1076.0, 1024.0) - SYMACT__EL_SHIFT_BITS + 2046; /* k + 2046 */
     uint64_t b1 = kk >> 1;
-    double yn = (h + l) * symact__el_pow2(b1) * symact__el_pow2(kk - b1);
-    double sc = symact__el_pow2(kk - 1), y = h * sc;   /* 2^(k + 1022), valid for k < -1000 */
-    double one = 1.0 + y;
+    double v = h + l, yn = v * symact__el_pow2(b1) * symact__el_pow2(kk - b1);
+    /* 2^(k + 1022) where k < -1000, else 2^60: there y >= 1 (no subnormal in ys, and the
+     * normal result is chosen) for any h + l > 2^-60 */
+    double sc = symact__el_pow2(symact__el_sel_u64(kd < -1000.0, kk - 1, 1023 + 60));
+    double y = h * sc, one = 1.0 + y;
     double lo = ((1.0 - one) + y) + l * sc;              /* (1 - one) + y is exact */
     double ys = ((one + lo) - 1.0) * 0x1p-1022;
-    return ((kd < -1000.0) & (y < 1.0)) ? ys : yn;
+    return symact__el_sel(v * sc < 1.0, ys, yn);         /* (h + l) 2^(k + 1022) < 1 */
 }
 
 /* 2^k (1 + s) - 1 as a double-word for -60 <= k <= 1023: (2^k - 1) exact as a two-sum,
  * plus 2^k s (exact scaling of s.hi), summed once more exactly */
 SYMACT__INLINE symact__dd symact__el_expm1_parts(symact__el_red e, symact__dd s)
 {
-    double t = symact__el_pow2(e.kb - SYMACT__EL_SHIFT_BITS + 1023);
+    double t = symact__el_pow2(symact__el_kbits(e.kd, e.kb, -60.0, 1023.0) - SYMACT__EL_SHIFT_BITS + 1023);
     symact__dd c = symact__two_sum(t, -1.0);
     symact__dd m = symact__two_sum(c.hi, t * s.hi);
     return symact__fast_two_sum(m.hi, m.lo + (c.lo + t * s.lo));
@@ -303,7 +322,7 @@ SYMACT__INLINE double symact__el_expm1(double x)
     symact__dd m = symact__el_expm1_parts(e, s);
     symact__dd u = symact__fast_two_sum(1.0, s.hi);
     double big = symact__el_scale(u.hi, u.lo + s.lo, e.kd, e.kb);
-    double y = e.kd > SYMACT__EL_EXPM1_BIG ? big : m.hi + m.lo;
+    double y = symact__el_sel(e.kd > SYMACT__EL_EXPM1_BIG, big, m.hi + m.lo);
     y = symact__el_sel(x > SYMACT__EL_EXP_HI, HUGE_VAL, y);
     y = symact__el_sel(x < SYMACT__EL_EXPM1_LO, -1.0, y);
     return symact__el_sel(x == 0.0, x, y); /* expm1(-0) = -0 */
@@ -343,8 +362,8 @@ SYMACT__INLINE symact__dd symact__el_exp2dd(double hi, double lo)
     e = symact__el_dd_mul(tab, e);
     y = symact__fast_two_sum(tab.hi, e.hi);
     y = symact__fast_two_sum(y.hi, y.lo + (e.lo + tab.lo));
-    /* 2^k in two factors, k = floor(kd/64) + 2046 - 2046 */
-    kk = ((kb - SYMACT__EL_SHIFT_BITS) + 64 * 2046) >> 6;
+    /* 2^k in two factors, kk = k + 2046 with k = floor(kd/64) */
+    kk = ((symact__el_kbits(kd, kb, -64.0 * 1077.0, 64.0 * 1025.0 - 1.0) - SYMACT__EL_SHIFT_BITS) + 64 * 2046) >> 6;
     b1 = kk >> 1;
     y.hi = y.hi * symact__el_pow2(b1) * symact__el_pow2(kk - b1);
     y.lo = y.lo * symact__el_pow2(b1) * symact__el_pow2(kk - b1);
@@ -396,9 +415,9 @@ SYMACT__INLINE double symact__el_log_core(double kd, double f, double fl)
 SYMACT__INLINE double symact__el_log(double x)
 {
     int sub = x < DBL_MIN;
-    double xs = sub ? x * 0x1p54 : x, y;
+    double xs = symact__el_sel(sub, x * 0x1p54, x), y;
     symact__el_split o = symact__el_log_split(xs);
-    y = symact__el_log_core(o.kd - (sub ? 54.0 : 0.0), o.f, 0.0);
+    y = symact__el_log_core(o.kd - symact__el_sel(sub, 54.0, 0.0), o.f, 0.0);
     y = symact__el_sel(x == HUGE_VAL, x, y);
     y = symact__el_sel(x == 0.0, -HUGE_VAL, y);
     y = symact__el_sel(x < 0.0, (double)NAN, y);
@@ -410,7 +429,7 @@ SYMACT__INLINE double symact__el_log1p(double x)
     symact__dd u = symact__two_sum(1.0, x); /* 1 + x = u.hi + u.lo exactly */
     symact__el_split o = symact__el_log_split(u.hi);
     double two_mk = symact__el_double(0x3ff0000000000000ULL - o.tz); /* 2^-k, k <= 1022 */
-    double y = symact__el_log_core(o.kd, o.f, o.kd > SYMACT__EL_EXPM1_BIG ? 0.0 : u.lo * two_mk);
+    double y = symact__el_log_core(o.kd, o.f, symact__el_sel(o.kd > SYMACT__EL_EXPM1_BIG, 0.0, u.lo * two_mk));
     y = symact__el_sel(x == HUGE_VAL, x, y);
     y = symact__el_sel(x == -1.0, -HUGE_VAL, y);
     y = symact__el_sel(x < -1.0, (double)NAN, y);
@@ -463,23 +482,24 @@ SYMACT__INLINE double symact__el_erfc(double x)
     /* the variable t: a - shift (exact) or shift - 1/(a + 1/2) as a double-word, since
      * J'(t) dt would otherwise add 0.1 ulp */
     j = symact__two_sum(symact__c_EL_ERFC_FAR_SHIFT, -inv);
-    t = near ? a - symact__c_EL_ERFC_NEAR_SHIFT : j.hi;
-    tl = near ? 0.0 : j.lo - m.lo;
+    t = symact__el_sel(near, a - symact__c_EL_ERFC_NEAR_SHIFT, j.hi);
+    tl = symact__el_sel(near, 0.0, j.lo - m.lo);
     /* J = c0 + t c1 + t^2 P2(t): c0 as hi + lo and t c1 exact, t^2 P2 (about 1% of J) in double */
     w2 = t * t * symact__el_poly2(symact__c_EL_ERFC_NEAR + 2, symact__c_EL_ERFC_FAR + 2,
                                   SYMACT__LEN(symact__c_EL_ERFC_NEAR) - 2, near, t);
-    c1 = near ? symact__c_EL_ERFC_NEAR[1] : symact__c_EL_ERFC_FAR[1];
+    c1 = symact__el_sel(near, symact__c_EL_ERFC_NEAR[1], symact__c_EL_ERFC_FAR[1]);
     p = symact__el_two_prod(t, c1);
     p.lo += tl * c1;
-    j = symact__fast_two_sum(near ? symact__c_EL_ERFC_NEAR[0] : symact__c_EL_ERFC_FAR[0], p.hi);
-    j = symact__fast_two_sum(j.hi, j.lo + (((near ? symact__c_EL_ERFC_NEAR_LO : symact__c_EL_ERFC_FAR_LO) + p.lo) + w2));
+    j = symact__fast_two_sum(symact__el_sel(near, symact__c_EL_ERFC_NEAR[0], symact__c_EL_ERFC_FAR[0]), p.hi);
+    j = symact__fast_two_sum(j.hi, j.lo + ((symact__el_sel(near, symact__c_EL_ERFC_NEAR_LO, symact__c_EL_ERFC_FAR_LO) +
+                                            p.lo) + w2));
     p = symact__el_two_prod(j.hi, inv);                  /* J/(a + 1/2) */
     p.lo += j.hi * m.lo + j.lo * inv;
     m = symact__el_two_prod(u.hi, p.hi);                 /* times e^r */
     m.lo += u.hi * p.lo + u.lo * p.hi;
     ypos = symact__el_scale(m.hi, m.lo, e.kd, e.kb);
     /* x <= -1/2: 2 - erfc(a), erfc(a) as a double-word 2^k m (k clamped: 2 - m 2^-100 = 2) */
-    tn = (e.kd < -100.0 ? -100.0 : e.kd) + SYMACT__EL_SHIFT;
+    tn = symact__el_sel(e.kd < -100.0, -100.0, e.kd) + SYMACT__EL_SHIFT;
     tn = symact__el_pow2(symact__el_bits(tn) - SYMACT__EL_SHIFT_BITS + 1023);
     one = symact__two_sum(2.0, -m.hi * tn);
     yneg = one.hi + (one.lo - m.lo * tn);
@@ -497,7 +517,7 @@ SYMACT__INLINE double symact__el_expm1_lite(double x, double *t)
 {
     double v = x * symact__c_INV_LN2 + SYMACT__EL_SHIFT, kd = v - SYMACT__EL_SHIFT;
     double r = x - kd * symact__c_LN2[0];
-    *t = symact__el_pow2(symact__el_bits(v) - SYMACT__EL_SHIFT_BITS + 1023);
+    *t = symact__el_pow2(symact__el_kbits(kd, symact__el_bits(v), -160.0, 160.0) - SYMACT__EL_SHIFT_BITS + 1023);
     return symact__el_mla(r * r, symact__el_poly(symact__c_EL_EXPM1_F32, SYMACT__LEN(symact__c_EL_EXPM1_F32), r), r);
 }
 
@@ -565,7 +585,7 @@ SYMACT__INLINE float symact__el_log_f32(float x)
 SYMACT__INLINE float symact__el_log1p_f32(float x)
 {
     double xd = (double)x, u = 1.0 + xd, c = xd - (u - 1.0);
-    float y = (float)(symact__el_log_lite(u) + (symact__el_abs(xd) < 0x1p-20 ? c : 0.0));
+    float y = (float)(symact__el_log_lite(u) + symact__el_sel(symact__el_abs(xd) < 0x1p-20, c, 0.0));
     y = symact__el_sel_f32(x == HUGE_VALF, x, y);
     y = symact__el_sel_f32(x == -1.0F, -HUGE_VALF, y);
     y = symact__el_sel_f32(x < -1.0F, NAN, y);
@@ -586,7 +606,7 @@ SYMACT__INLINE float symact__el_erfc_f32(float x)
     double ysmall = 1.0 - xd * symact__el_poly(symact__c_EL_ERF_SMALL_F32, SYMACT__LEN(symact__c_EL_ERF_SMALL_F32), w);
     inv = 1.0 / (a + 0.5);
     near = a < 2.0;
-    t = near ? a - symact__c_EL_ERFC_NEAR_SHIFT : symact__c_EL_ERFC_FAR_SHIFT_F32 - inv;
+    t = symact__el_sel(near, a - symact__c_EL_ERFC_NEAR_SHIFT, symact__c_EL_ERFC_FAR_SHIFT_F32 - inv);
     y = symact__el_exp_lite(-(a * a)) * symact__el_poly2(symact__c_EL_ERFC_NEAR_F32, symact__c_EL_ERFC_FAR_F32,
                                                          SYMACT__LEN(symact__c_EL_ERFC_NEAR_F32), near, t) * inv;
     y = symact__el_sel(a > SYMACT__EL_ERFC_END_F32, 0.0, y);
