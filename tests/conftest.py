@@ -3,7 +3,7 @@
 Fixtures: ``repo`` (the checkout), ``entries`` (the built-in catalogue),
 ``specs`` (the kernel descriptions of the catalogue) and ``c_compiler`` (the C
 compiler's command, skipping the test cleanly where none is installed; CI has
-one).  Hypothesis: the profile named by ``$HYPOTHESIS_PROFILE`` ("dev" by
+one); ``required_compiler(name)`` for a test that needs gcc or clang by name.  Hypothesis: the profile named by ``$HYPOTHESIS_PROFILE`` ("dev" by
 default, "ci" in CI with more examples); no deadlines, since the kernels run
 on a shared, noisy machine.
 """
@@ -49,6 +49,17 @@ def compiler_command(name: str | None = None) -> list[str] | None:
     """``$CC`` (or ``name``) split into a command, or None when it is not installed."""
     cc = shlex.split(name or os.environ.get("CC", "cc"))
     return cc if cc and shutil.which(cc[0]) else None
+
+
+def required_compiler(name: str) -> list[str]:
+    """The command of compiler ``name``; the test is skipped where it is not installed,
+    except in CI, which installs gcc and clang, where it fails."""
+    cc = compiler_command(name)
+    if cc is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not installed on the CI machine")
+        pytest.skip(f"{name} is not installed")
+    return cc
 
 
 @pytest.fixture(scope="session")

@@ -131,7 +131,8 @@ def _dtype_names(d: DType) -> dict:
     """The spellings a template needs to compute in ``d``: type, tag, libm suffix, the
     largest finite value, infinity."""
     return {"CT": d.ctype, "ctag": d.tag, "S": d.settings["LM_SUFFIX"], "MAX": d.settings["MAX"],
-            "HUGE": "HUGE_VAL" if d.name == "float64" else "HUGE_VALF"}
+            "HUGE": "HUGE_VAL" if d.name == "float64" else "HUGE_VALF",
+            "SEL": "symact__sel" if d.name == "float64" else "symact__sel_f32"}
 
 
 def _signature(spec, d: DType) -> str:

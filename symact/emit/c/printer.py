@@ -3,8 +3,10 @@
 No ``M_PI``-style macros (``math_macros={}``): constants print as literals,
 17 significant digits for double, 9 with an ``F`` suffix for float, rounded
 once from the exact value.  f32 code calls the float functions (``expf``,
-``log1pf``, ...).  A Piecewise prints as a ``?:`` chain, which evaluates only
-the branch taken.  Primitives call ``symact__<impl>_f64`` / ``_f32``.
+``log1pf``, ...); in double the elementary functions call the runtime's
+vectorisable ``symact__elem_*_f64``.  A Piecewise prints as a chain of selects
+(see ``_print_Piecewise``), which evaluates every branch: the kernels keep the
+unused ones finite.  Primitives call ``symact__<impl>_f64`` / ``_f32``.
 """
 
 from __future__ import annotations
@@ -38,7 +40,13 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
         return "HUGE_VALF" if self.dtype == "float32" and sign > 0 else (
             "(-HUGE_VALF)" if self.dtype == "float32" else ("HUGE_VAL" if sign > 0 else "(-HUGE_VAL)"))
 
+    #: Functions with a vectorisable implementation in the runtime (elementary.h), called
+    #: instead of libm's in double (a loop over libm calls does not vectorise).
+    _ELEMENTARY = {"exp", "log", "tanh", "erfc", "expm1", "log1p"}
+
     def _call(self, name, args):
+        if self.dtype == "float64" and name in self._ELEMENTARY:
+            return f"symact__elem_{name}_f64({', '.join(args)})"
         if name == "sign":
             a = args[0]
             return f"(({a}) > 0 ? {self._int(1)} : (({a}) < 0 ? {self._int(-1)} : ({a})))"
@@ -47,11 +55,13 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
     def _prim(self, impl):
         return f"symact__{impl}_{self.prim_tag}"
 
+    # Conditions combine with the bitwise operators: every operand is a comparison (0 or
+    # 1) without side effects, and && / || would put a branch into the kernel loop.
     def _print_And(self, expr):
-        return "(" + " && ".join(self._print(a) for a in expr.args) + ")"
+        return "(" + " & ".join(f"({self._print(a)})" for a in expr.args) + ")"
 
     def _print_Or(self, expr):
-        return "(" + " || ".join(self._print(a) for a in expr.args) + ")"
+        return "(" + " | ".join(f"({self._print(a)})" for a in expr.args) + ")"
 
     def _print_Not(self, expr):
         return f"!{self._print(expr.args[0])}"
@@ -60,14 +70,23 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
         return "1"
 
     def _print_Piecewise(self, expr):
+        """Branches as selects: in double ``symact__sel(c, a, b)``, a blend of bit
+        patterns, since gcc's jump threading turns chains of ?: over transcendental
+        branches back into control flow, which stops the kernel loop's vectorisation
+        (both branches are evaluated either way in vectorised code; the kernels keep
+        the unused one finite); in float, where the kernels are arithmetic, ?:."""
         out = None
         for e, c in reversed(expr.args):
             if out is None:
                 if c is not True and str(c) != "True":
-                    out = f"{self._const('NAN') if False else 'NAN'}"
-                    out = f"({self._print(c)} ? ({self._print(e)}) : {out})"
+                    out = self._select(self._print(c), self._print(e), "NAN")
                 else:
                     out = f"({self._print(e)})"
                 continue
-            out = f"({self._print(c)} ? ({self._print(e)}) : {out})"
+            out = self._select(self._print(c), self._print(e), out)
         return out
+
+    def _select(self, cond, a, b):
+        if self.dtype == "float64":
+            return f"symact__sel({cond}, {a}, {b})"
+        return f"({cond} ? ({a}) : {b})"

@@ -31,7 +31,7 @@ import json
 
 import mpmath as mp
 
-from symact.emit.constants import PATH
+from symact.emit.constants import PATH, elementary
 
 #: Working precision of every computation.
 DIGITS = 50
@@ -210,6 +210,7 @@ def compute() -> dict:
                               "values": [_pair(1 / mp.factorial(k)) for k in range(2, 13)]}
         out["INV_ODD_DD"] = {"doc": "1/(2i + 3), i = 0..21, as hi + lo (atanh series)",
                              "values": [_pair(mp.mpf(1) / (2 * i + 3)) for i in range(22)]}
+        out.update(elementary.compute())
     return out
 
 

@@ -11,6 +11,9 @@
 #ifndef SYMACT_RUNTIME_COMMON_H
 #define SYMACT_RUNTIME_COMMON_H
 
+#include <stdint.h>
+#include <string.h>
+
 #if defined(__GNUC__) || defined(__clang__)
 #define SYMACT__INLINE static inline __attribute__((always_inline, unused))
 #define SYMACT__COLD static __attribute__((noinline, cold, unused))
@@ -38,10 +41,10 @@
 #define SYMACT__BLOCK 512
 
 /* Before a loop over a constant table (Horner's rule): unrolled completely, so that the
- * elementwise loop around it has no inner control flow and vectorises. */
-#if defined(__clang__)
-#define SYMACT__UNROLL _Pragma("unroll")
-#elif defined(__GNUC__)
+ * elementwise loop around it has no inner control flow and vectorises.  gcc unrolls
+ * such loops by itself only up to 16 iterations; clang unrolls them fully by itself, and
+ * its pragma would defer the unrolling until after vectorisation. */
+#if defined(__GNUC__) && !defined(__clang__)
 #define SYMACT__UNROLL _Pragma("GCC unroll 64")
 #else
 #define SYMACT__UNROLL
@@ -58,5 +61,47 @@
 #else
 #define SYMACT__LANES
 #endif
+
+/* The bit pattern of a double, and back (memcpy: the defined way to type-pun). */
+SYMACT__INLINE uint64_t symact__bits(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+SYMACT__INLINE double symact__from_bits(uint64_t u)
+{
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* c ? a : b through bit masks, b ^ ((a ^ b) & m) (two operations when a and b are
+ * constants).  The selects of the runtime's elementwise code and of the printed kernels
+ * are these, not ?: -- a conditional is a branch until if-conversion, and before that
+ * the compiler threads branches whose conditions are related (kd > 1000 here, kd < -1000
+ * there) or specialises the code after one for a constant, leaving control flow the
+ * loop vectoriser cannot if-convert; masks are plain arithmetic.  Both sides are
+ * evaluated: the code keeps the unused one finite where it matters. */
+SYMACT__INLINE uint64_t symact__sel_u64(int c, uint64_t a, uint64_t b)
+{
+    return b ^ ((a ^ b) & ((uint64_t)0 - (uint64_t)(c != 0)));
+}
+
+SYMACT__INLINE double symact__sel(int c, double a, double b)
+{
+    return symact__from_bits(symact__sel_u64(c, symact__bits(a), symact__bits(b)));
+}
+
+SYMACT__INLINE float symact__sel_f32(int c, float a, float b)
+{
+    uint32_t ua, ub;
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    ua = ub ^ ((ua ^ ub) & ((uint32_t)0 - (uint32_t)(c != 0)));
+    memcpy(&a, &ua, sizeof a);
+    return a;
+}
 
 #endif /* SYMACT_RUNTIME_COMMON_H */

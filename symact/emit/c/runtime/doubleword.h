@@ -30,6 +30,12 @@ SYMACT__INLINE symact__dd symact__dd_make(double hi, double lo)
     return r;
 }
 
+/* c ? a : b for double-words, a select per component */
+SYMACT__INLINE symact__dd symact__dd_sel(int c, symact__dd a, symact__dd b)
+{
+    return symact__dd_make(symact__sel(c, a.hi, b.hi), symact__sel(c, a.lo, b.lo));
+}
+
 /* hi = fl(a + b), hi + lo = a + b exactly (Knuth) */
 SYMACT__INLINE symact__dd symact__two_sum(double a, double b)
 {

@@ -49,8 +49,8 @@
  * 0: the caller's select discards that lane) */
 SYMACT__INLINE symact__dd symact__pr_exp(double hi, double lo, int *k)
 {
-    int in = hi >= -1500.0 && hi <= 1500.0;
-    double h = in ? hi : 0, l = in ? lo : 0;
+    int in = (hi >= -1500.0) & (hi <= 1500.0);
+    double h = symact__sel(in, hi, 0), l = symact__sel(in, lo, 0);
     double kd = symact__round_f64(h * symact__c_INV_LN2);
     double rh = h - kd * symact__c_LN2_SPLIT[0];
     double rl = l - kd * symact__c_LN2_SPLIT[1];
@@ -76,7 +76,7 @@ SYMACT__INLINE symact__dd symact__pr_mills_g(double t)
     double un = t - 1.375, uf = (t - 4.0) / (t + 4.0);
     symact__dd near = symact__two_sum(symact__c_GELU_G_NEAR[0], un * symact__horner(symact__c_GELU_G_NEAR + 1, SYMACT__LEN(symact__c_GELU_G_NEAR) - 1, un) + symact__c_GELU_G_NEAR_LO);
     symact__dd far = symact__two_sum(symact__c_GELU_G_FAR[0], uf * symact__horner(symact__c_GELU_G_FAR + 1, SYMACT__LEN(symact__c_GELU_G_FAR) - 1, uf) + symact__c_GELU_G_FAR_LO);
-    return t < 2.0 ? near : far;
+    return symact__dd_sel(t < 2.0, near, far);
 }
 
 /* 1/2 + u*(c0 + w*c1 + w^2*c2 + ...), w = u^2 */
@@ -108,7 +108,7 @@ SYMACT__INLINE double symact__pr_root_window(double u, double root_hi, double ro
 {
     symact__dd hl = symact__pr_window_poly(u + 1.025, left, nl, left_lo);
     symact__dd hr = symact__pr_window_poly(u + 0.525, right, nr, right_lo);
-    symact__dd p = symact__dd_mul(symact__dd_make(u - root_hi, -root_lo), u < -0.75 ? hl : hr);
+    symact__dd p = symact__dd_mul(symact__dd_make(u - root_hi, -root_lo), symact__dd_sel(u < -0.75, hl, hr));
     return p.hi + p.lo;
 }
 
@@ -117,22 +117,22 @@ SYMACT__INLINE double symact__pr_root_window(double u, double root_hi, double ro
 SYMACT__INLINE double symact__xndtr_f64(double u)
 {
     double t = fabs(u);
-    double tc = t < 0.75 ? 0.75 : (t > 40.0 ? 40.0 : t);
+    double tc = symact__sel(t < 0.75, 0.75, symact__sel(t > 40.0, 40.0, t));
     int k;
     symact__dd s = symact__pr_half_plus(u, symact__c_GELU_PHI_SMALL, SYMACT__LEN(symact__c_GELU_PHI_SMALL), symact__c_GELU_PHI_SMALL_LO);
     symact__dd small = symact__dd_mul(symact__dd_make(u, 0.0), s);
     symact__dd m = symact__pr_npdf(tc, &k);
     symact__dd p = symact__dd_mul(m, symact__pr_mills_g(tc));
     double tail = symact__ldexp_f64(p.hi + p.lo, k); /* phi(t)*g(t) = t*(1 - Phi(t)) */
-    double r = t < 0.75 ? small.hi + small.lo : (u > 0 ? u - tail : -tail);
-    return u > 9.0 ? u : (u < -40.0 ? -0.0 : r);
+    double r = symact__sel(t < 0.75, small.hi + small.lo, symact__sel(u > 0, u - tail, -tail));
+    return symact__sel(u > 9.0, u, symact__sel(u < -40.0, -0.0, r));
 }
 
 /* Phi(u) + u*phi(u), the derivative of u*Phi(u) */
 SYMACT__INLINE double symact__xndtr_grad_f64(double u)
 {
     double t = fabs(u);
-    double tc = t < 0.75 ? 0.75 : (t > 40.0 ? 40.0 : t);
+    double tc = symact__sel(t < 0.75, 0.75, symact__sel(t > 40.0, 40.0, t));
     double root = symact__pr_root_window(u, symact__c_GELU_ROOT[0], symact__c_GELU_ROOT[1],
                                          symact__c_GELU_ROOT_LEFT, SYMACT__LEN(symact__c_GELU_ROOT_LEFT), symact__c_GELU_ROOT_LEFT_LO,
                                          symact__c_GELU_ROOT_RIGHT, SYMACT__LEN(symact__c_GELU_ROOT_RIGHT), symact__c_GELU_ROOT_RIGHT_LO);
@@ -148,9 +148,9 @@ SYMACT__INLINE double symact__xndtr_grad_f64(double u)
     b.lo -= (((g.hi - e.hi) - e.lo) + g.lo) / tc;
     p = symact__dd_mul(m, b);
     tail = symact__ldexp_f64(p.hi + p.lo, k); /* phi(t)*(t - m(t)) */
-    r = t < 0.75 ? small.hi + small.lo : (u > 0 ? 1.0 + tail : -tail);
-    r = u >= -1.3 && u <= -0.3 ? root : r;
-    return u > 9.0 ? 1.0 : (u < -40.0 ? -0.0 : r);
+    r = symact__sel(t < 0.75, small.hi + small.lo, symact__sel(u > 0, 1.0 + tail, -tail));
+    r = symact__sel((u >= -1.3) & (u <= -0.3), root, r);
+    return symact__sel(u > 9.0, 1.0, symact__sel(u < -40.0, -0.0, r));
 }
 
 /* x*(K1 + k3*x^2) as hi + lo, K1 = 2 sqrt(2/pi): v (k3 = K3 = K1*0.044715) or
@@ -173,7 +173,7 @@ SYMACT__INLINE int symact__pr_sigparts(double x, symact__dd *m, int *k, symact__
 {
     symact__dd v = symact__pr_cubic(x, symact__c_GELU_K3[0], symact__c_GELU_K3[1]);
     int neg = v.hi < 0;
-    *m = symact__pr_exp(neg ? v.hi : -v.hi, neg ? v.lo : -v.lo, k);
+    *m = symact__pr_exp(symact__sel(neg, v.hi, -v.hi), symact__sel(neg, v.lo, -v.lo), k);
     e->hi = symact__ldexp_f64(m->hi, *k);
     e->lo = symact__ldexp_f64(m->lo, *k);
     *o = symact__two_sum(1.0, e->hi);
@@ -185,7 +185,7 @@ SYMACT__INLINE int symact__pr_sigparts(double x, symact__dd *m, int *k, symact__
  * e^-|v| is below 2^-1100 resp. 2^-80 */
 SYMACT__INLINE double symact__xsigcubic_f64(double u)
 {
-    double uc = u < -22.0 ? -22.0 : (u > 9.0 ? 9.0 : u);
+    double uc = symact__sel(u < -22.0, -22.0, symact__sel(u > 9.0, 9.0, u));
     symact__dd m, e, o, q, n, qp;
     int k;
     int neg = symact__pr_sigparts(uc, &m, &k, &e, &o);
@@ -193,14 +193,14 @@ SYMACT__INLINE double symact__xsigcubic_f64(double u)
     q = symact__dd_div(m, o);
     n = symact__two_prod(uc, q.hi);
     qp = symact__dd_div(symact__dd_make(uc, 0.0), o);
-    double r = neg ? symact__ldexp_f64(n.hi + (n.lo + uc * q.lo), k) : qp.hi + qp.lo;
-    return u > 9.0 ? u : (u < -22.0 ? -0.0 : r);
+    double r = symact__sel(neg, symact__ldexp_f64(n.hi + (n.lo + uc * q.lo), k), qp.hi + qp.lo);
+    return symact__sel(u > 9.0, u, symact__sel(u < -22.0, -0.0, r));
 }
 
 /* sigmoid(v) + u*v'*sigmoid(v)*sigmoid(-v), the derivative of u*sigmoid(v) */
 SYMACT__INLINE double symact__xsigcubic_grad_f64(double u)
 {
-    double uc = u < -22.0 ? -22.0 : (u > 9.0 ? 9.0 : u);
+    double uc = symact__sel(u < -22.0, -22.0, symact__sel(u > 9.0, 9.0, u));
     double root = symact__pr_root_window(u, symact__c_GELU_TANH_ROOT[0], symact__c_GELU_TANH_ROOT[1],
                                          symact__c_GELU_TANH_ROOT_LEFT, SYMACT__LEN(symact__c_GELU_TANH_ROOT_LEFT), symact__c_GELU_TANH_ROOT_LEFT_LO,
                                          symact__c_GELU_TANH_ROOT_RIGHT, SYMACT__LEN(symact__c_GELU_TANH_ROOT_RIGHT), symact__c_GELU_TANH_ROOT_RIGHT_LO);
@@ -215,9 +215,9 @@ SYMACT__INLINE double symact__xsigcubic_grad_f64(double u)
     rn = symact__dd_mul(qn, m);
     /* v >= 0: (1 + E + u v' E)/(1 + E)^2, E = e^-v */
     qp = symact__dd_div(symact__dd_add(o, symact__dd_mul(d, e)), den);
-    r = neg ? symact__ldexp_f64(rn.hi + rn.lo, k) : qp.hi + qp.lo;
-    r = u >= -1.3 && u <= -0.3 ? root : r;
-    return u > 9.0 ? 1.0 : (u < -22.0 ? -0.0 : r);
+    r = symact__sel(neg, symact__ldexp_f64(rn.hi + rn.lo, k), qp.hi + qp.lo);
+    r = symact__sel((u >= -1.3) & (u <= -0.3), root, r);
+    return symact__sel(u > 9.0, 1.0, symact__sel(u < -22.0, -0.0, r));
 }
 
 /* Float-precision versions, for the float kernels (computed in double and rounded once
@@ -229,15 +229,15 @@ SYMACT__INLINE double symact__xsigcubic_grad_f64(double u)
  * the root, which the accuracy metric reports apart (absolute error). */
 SYMACT__INLINE double symact__xndtr_f32x(double u)
 {
-    double r = 0.5 * u * symact__erfc_f64(-u * symact__c_SQRT_HALF);
-    return u < -40.0 ? -0.0 : r; /* the limit at -inf, not inf*0 */
+    double r = 0.5 * u * symact__elem_erfc_f64(-u * symact__c_SQRT_HALF);
+    return symact__sel(u < -40.0, -0.0, r); /* the limit at -inf, not inf*0 */
 }
 
 SYMACT__INLINE double symact__xndtr_grad_f32x(double u)
 {
-    double r = 0.5 * symact__erfc_f64(-u * symact__c_SQRT_HALF)
-               + u * (symact__c_INV_SQRT_2PI * symact__exp_f64(-0.5 * u * u));
-    return u > 40.0 ? 1.0 : (u < -40.0 ? -0.0 : r);
+    double r = 0.5 * symact__elem_erfc_f64(-u * symact__c_SQRT_HALF)
+               + u * (symact__c_INV_SQRT_2PI * symact__elem_exp_f64(-0.5 * u * u));
+    return symact__sel(u > 40.0, 1.0, symact__sel(u < -40.0, -0.0, r));
 }
 
 /* u*sigmoid(v), v = u*(K1 + K3 u^2) = 2*sqrt(2/pi)*(u + 0.044715 u^3) */

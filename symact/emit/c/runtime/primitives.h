@@ -2,7 +2,7 @@
  * kernels that call them compute in double and round once).
  *
  * Branch-free: every function is straight-line code whose regions are chosen by
- * selects (?: on values computed for every input), so that the kernel loops calling
+ * selects (symact__sel, on values computed for every input), so that the kernel loops calling
  * them vectorise; each evaluates its exponential once, on an argument chosen by
  * select, instead of one exponential per region.  Callers pass non-nan arguments (the
  * kernel loops fold nan and +-inf in by selects).  Pitfall numbers in brackets refer
@@ -37,34 +37,46 @@
 #define SYMACT__DW_TINY 0x1p-960
 #define SYMACT__DW_BIG 0x1p990
 
+/* expm1 and log1p are primitives of their own (the stabiliser's expm1 and log1p rules
+ * produce them): the elementary functions */
+SYMACT__INLINE double symact__expm1_f64(double u)
+{
+    return symact__elem_expm1_f64(u);
+}
+
+SYMACT__INLINE double symact__log1p_f64(double u)
+{
+    return symact__elem_log1p_f64(u);
+}
+
 /* log(1 + exp(u)) = max(u, 0) + log1p(exp(-|u|)) [1] */
 SYMACT__INLINE double symact__softplus_f64(double u)
 {
-    return (u > 0 ? u : 0) + symact__log1p_f64(symact__exp_f64(-fabs(u)));
+    return symact__sel(u > 0, u, 0) + symact__elem_log1p_f64(symact__elem_exp_f64(-fabs(u)));
 }
 
 /* -log(1 + exp(-u)) = min(u, 0) - log1p(exp(-|u|)) [3] */
 SYMACT__INLINE double symact__log_sigmoid_f64(double u)
 {
-    return (u < 0 ? u : 0) - symact__log1p_f64(symact__exp_f64(-fabs(u)));
+    return symact__sel(u < 0, u, 0) - symact__elem_log1p_f64(symact__elem_exp_f64(-fabs(u)));
 }
 
 /* 1/(1 + exp(-u)) from e = exp(-|u|), by the sign of u, so exp never overflows [2]. */
 SYMACT__INLINE double symact__sigmoid_f64(double u)
 {
-    double e = symact__exp_f64(-fabs(u));
+    double e = symact__elem_exp_f64(-fabs(u));
     int small = e < SYMACT__SMALL;
-    double pos = small ? 1 - e : 1 / (1 + e);
-    double neg = small ? e - e * e : e / (1 + e);
-    return u >= 0 ? pos : neg;
+    double pos = symact__sel(small, 1 - e, 1 / (1 + e));
+    double neg = symact__sel(small, e - e * e, e / (1 + e));
+    return symact__sel(u >= 0, pos, neg);
 }
 
 /* sigmoid(u)*sigmoid(-u) = e/(1 + e)^2, e = exp(-|u|) [2] */
 SYMACT__INLINE double symact__dsigmoid_f64(double u)
 {
-    double e = symact__exp_f64(-fabs(u));
+    double e = symact__elem_exp_f64(-fabs(u));
     double t = 1 + e;
-    return e < SYMACT__SMALL ? e - 2 * e * e : e / t / t;
+    return symact__sel(e < SYMACT__SMALL, e - 2 * e * e, e / t / t);
 }
 
 /* 1 - tanh(u)^2 = 4e/(1 + e)^2, e = exp(-2|u|) [9]; in the tail 4e itself, as
@@ -72,20 +84,20 @@ SYMACT__INLINE double symact__dsigmoid_f64(double u)
  * also in the subnormals. */
 SYMACT__INLINE double symact__sech2_f64(double u)
 {
-    double a = fabs(u) < 800 ? fabs(u) : 800; /* sech2 = 0 beyond 373: keep lo finite */
+    double a = symact__sel(fabs(u) < 800, fabs(u), 800); /* sech2 = 0 beyond 373: keep lo finite */
     int tail = a > SYMACT__SECH2_TAIL;
     symact__dd s = symact__two_sum(symact__c_LN4[0], -2 * a);
-    double e = symact__exp_dd_f64(tail ? s.hi : -2 * a, tail ? s.lo + symact__c_LN4[1] : 0);
+    double e = symact__elem_exp_dd_f64(symact__sel(tail, s.hi, -2 * a), symact__sel(tail, s.lo + symact__c_LN4[1], 0));
     double t = 1 + e;
-    double body = e < SYMACT__SMALL ? 4 * (e - 2 * e * e) : 4 * e / t / t;
-    return tail ? e : body;
+    double body = symact__sel(e < SYMACT__SMALL, 4 * (e - 2 * e * e), 4 * e / t / t);
+    return symact__sel(tail, e, body);
 }
 
 /* a*h*h for h = exp(u/2) (u in the tail): one rounding into the subnormals; a zero of a's
  * sign once h underflows */
 SYMACT__INLINE double symact__scaled_tail_f64(double a, double h)
 {
-    return h == 0 ? copysign(0, a) : (a * h) * h;
+    return symact__sel(h == 0, copysign(0, a), (a * h) * h);
 }
 
 /* a*sigmoid(u), the tail scaled [7]: with m = -|u| and h = exp(m) (exp(m/2) in the tail),
@@ -94,13 +106,13 @@ SYMACT__INLINE double symact__mul_sigmoid_f64(double a, double u)
 {
     double m = -fabs(u);
     int tail = m < SYMACT__TAIL;
-    double h = symact__exp_f64(tail ? 0.5 * m : m);
-    double e = tail ? h * h : h;
+    double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * m, m));
+    double e = symact__sel(tail, h * h, h);
     double p = a * e;
     /* the 1 - e forms only where they cannot give inf - inf */
-    double pos = e < SYMACT__SMALL && e > 0 ? a - a * e : a / (1 + e);
-    double neg = e < SYMACT__SMALL && fabs(p) != HUGE_VAL ? p - p * e : p / (1 + e);
-    return u >= 0 ? pos : (tail ? symact__scaled_tail_f64(a, h) : neg);
+    double pos = symact__sel((e < SYMACT__SMALL) & (e > 0), a - a * e, a / (1 + e));
+    double neg = symact__sel((e < SYMACT__SMALL) & (fabs(p) != HUGE_VAL), p - p * e, p / (1 + e));
+    return symact__sel(u >= 0, pos, symact__sel(tail, symact__scaled_tail_f64(a, h), neg));
 }
 
 /* a*sigmoid(u)*sigmoid(-u) = a*e/(1 + e)^2, e = exp(-|u|), the tail scaled [7] */
@@ -108,10 +120,10 @@ SYMACT__INLINE double symact__mul_dsigmoid_f64(double a, double u)
 {
     double m = -fabs(u);
     int tail = m < SYMACT__TAIL;
-    double h = symact__exp_f64(tail ? 0.5 * m : m);
+    double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * m, m));
     double p = a * h, t = 1 + h;
-    double body = h < SYMACT__SMALL && fabs(p) != HUGE_VAL ? p - 2 * p * h : p / t / t;
-    return tail ? symact__scaled_tail_f64(a, h) : body;
+    double body = symact__sel((h < SYMACT__SMALL) & (fabs(p) != HUGE_VAL), p - 2 * p * h, p / t / t);
+    return symact__sel(tail, symact__scaled_tail_f64(a, h), body);
 }
 
 /* sqrt(u^2 + c), c >= 0, without overflow of u^2 [10] */
@@ -119,8 +131,8 @@ SYMACT__INLINE double symact__sqrt_sq_plus_f64(double u, double c)
 {
     double a = fabs(u);
     int big = a > SYMACT__SQRT_BIG;
-    double r = sqrt(big ? 1 + (c / a) / a : a * a + c);
-    return big ? a * r : r;
+    double r = sqrt(symact__sel(big, 1 + (c / a) / a, a * a + c));
+    return symact__sel(big, a * r, r);
 }
 
 /* 1/u^2 as (1/u)*(1/u): u*u overflows long before 1/u^2 underflows [11] */
@@ -134,8 +146,8 @@ SYMACT__INLINE double symact__inv_sq_f64(double u)
 SYMACT__INLINE double symact__mul_exp_f64(double a, double u)
 {
     int tail = u < SYMACT__TAIL;
-    double h = symact__exp_f64(tail ? 0.5 * u : u);
-    return tail ? symact__scaled_tail_f64(a, h) : a * h;
+    double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * u, u));
+    return symact__sel(tail, symact__scaled_tail_f64(a, h), a * h);
 }
 
 /* expm1(u) - u*exp(u), given eu = exp(u): for v = -u in [0, 2] the positive series
@@ -144,16 +156,16 @@ SYMACT__INLINE double symact__mul_exp_f64(double a, double u)
 SYMACT__INLINE double symact__esu_f64(double u, double eu)
 {
     double v = -u;
-    int series = v >= 0 && v <= 2;
-    double w = series ? v : 0;
+    int series = (v >= 0) & (v <= 2);
+    double w = symact__sel(series, v, 0);
     double t = symact__horner(symact__c_EXPM1_SUB_UEXP_SERIES, SYMACT__LEN(symact__c_EXPM1_SUB_UEXP_SERIES), w);
-    double other = u < SYMACT__QLO ? -1 : (1 - u) * eu - 1;
-    return series ? -(eu * (w * w / 2 * t)) : other;
+    double other = symact__sel(u < SYMACT__QLO, -1, (1 - u) * eu - 1);
+    return symact__sel(series, -(eu * (w * w / 2 * t)), other);
 }
 
 SYMACT__INLINE double symact__expm1_sub_uexp_f64(double u)
 {
-    return symact__esu_f64(u, symact__exp_f64(u));
+    return symact__esu_f64(u, symact__elem_exp_f64(u));
 }
 
 /* u/c = q + r with q = fl(u/c) and r = (u - q c)/c, u - q c exact (the remainder of a
@@ -163,8 +175,8 @@ SYMACT__INLINE double symact__quot_rem_f64(double u, double c, double *r, int *o
 {
     double q = u / c;
     double p = q * c;
-    *ok = q > SYMACT__QLO && q < SYMACT__QHI;
-    *r = *ok ? ((u - p) - symact__mul_err(q, c, p)) / c : 0;
+    *ok = (q > SYMACT__QLO) & (q < SYMACT__QHI);
+    *r = symact__sel(*ok, ((u - p) - symact__mul_err(q, c, p)) / c, 0);
     return q;
 }
 
@@ -176,9 +188,9 @@ SYMACT__INLINE double symact__exp_div_f64(double u, double c)
     double r;
     int ok;
     double q = symact__quot_rem_f64(u, c, &r, &ok);
-    int tail = ok && q < SYMACT__TAIL;
-    double h = symact__exp_f64(tail ? 0.5 * q : q);
-    return tail ? (h + h * r) * h : h + h * r;
+    int tail = ok & (q < SYMACT__TAIL);
+    double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * q, q));
+    return symact__sel(tail, (h + h * r) * h, h + h * r);
 }
 
 /* f(u/c), f(w) = expm1(w) - w*exp(w), with u/c = q + r: f(q) + f'(q)*r, f'(q) = -q*exp(q),
@@ -188,8 +200,8 @@ SYMACT__INLINE double symact__expm1_sub_uexp_div_f64(double u, double c)
     double r;
     int ok;
     double q = symact__quot_rem_f64(u, c, &r, &ok);
-    double eq = symact__exp_f64(q);
-    return symact__esu_f64(q, eq) - (ok ? (q * eq) * r : 0);
+    double eq = symact__elem_exp_f64(q);
+    return symact__esu_f64(q, eq) - symact__sel(ok, (q * eq) * r, 0);
 }
 
 /* (a*(n.hi + n.lo))/(b.hi + b.lo): q + residual/b.hi with a*n.hi and the remainder of the
@@ -199,10 +211,10 @@ SYMACT__INLINE double symact__mul_dd_div_f64(double a, symact__dd n, symact__dd 
 {
     double ph = a * n.hi, q = ph / b.hi;
     double qb = q * b.hi;
-    int fine = fabs(qb) != HUGE_VAL && fabs(ph) > SYMACT__DW_TINY && fabs(a) < SYMACT__DW_BIG;
+    int fine = (fabs(qb) != HUGE_VAL) & (fabs(ph) > SYMACT__DW_TINY) & (fabs(a) < SYMACT__DW_BIG);
     double corr = (((ph - qb) - symact__mul_err(q, b.hi, qb)) + (symact__mul_err(a, n.hi, ph) + a * n.lo)
                    - q * b.lo) / b.hi;
-    return fine ? q + corr : q;
+    return symact__sel(fine, q + corr, q);
 }
 
 /* a*tanh(log(1 + exp(u))), from e = exp(-|u|): for u < 0, n/(n + 2) with n = e(2 + e);
@@ -212,14 +224,14 @@ SYMACT__INLINE double symact__mul_dd_div_f64(double a, symact__dd n, symact__dd 
 SYMACT__INLINE double symact__mul_tanh_softplus_f64(double a, double u)
 {
     int tail = u < SYMACT__TAIL, pos = u >= 0;
-    double e = symact__exp_f64(tail ? 0.5 * u : -fabs(u));
+    double e = symact__elem_exp_f64(symact__sel(tail, 0.5 * u, -fabs(u)));
     symact__dd t = symact__fast_two_sum(2.0, e); /* 2 + e, exact: 2 >= e */
     symact__dd n_neg = symact__dd_mul(symact__dd_make(e, 0.0), t);
     symact__dd d_neg = symact__dd_add(symact__dd_make(2.0, 0.0), n_neg);
     symact__dd n_pos = symact__two_sum(1.0, 2 * e);
     symact__dd d_pos = symact__dd_add(n_pos, symact__two_prod(2 * e, e));
-    double q = symact__mul_dd_div_f64(a, pos ? n_pos : n_neg, pos ? d_pos : d_neg);
-    return tail ? symact__scaled_tail_f64(a, e) : q;
+    double q = symact__mul_dd_div_f64(a, symact__dd_sel(pos, n_pos, n_neg), symact__dd_sel(pos, d_pos, d_neg));
+    return symact__sel(tail, symact__scaled_tail_f64(a, e), q);
 }
 
 /* a*e/(2 + e(2 + e))^2, e = exp(u) (mish' for u < 0): a*e, 2 + e(2 + e) and its square as
@@ -230,14 +242,14 @@ SYMACT__INLINE double symact__mul_tanh_softplus_f64(double a, double u)
 SYMACT__INLINE double symact__mul_exp_div_sq_tsp_f64(double a, double u)
 {
     int tail = u < SYMACT__TAIL, pos = u > 0;
-    double h = symact__exp_f64(tail ? 0.5 * u : -fabs(u));
-    double e = tail ? h * h : h;
+    double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * u, -fabs(u)));
+    double e = symact__sel(tail, h * h, h);
     symact__dd n = symact__dd_mul(symact__dd_make(e, 0.0), symact__fast_two_sum(2.0, e));
     symact__dd b = symact__dd_add(symact__dd_make(2.0, 0.0), n);
     double q = symact__mul_dd_div_f64(a, symact__dd_make(h, 0.0), symact__dd_mul(b, b));
     double r = h / (1 + 2 * h + 2 * h * h);
-    double neg = tail ? (h == 0 ? copysign(0, a) : q * h) : q;
-    return pos ? a * h * r * r : neg;
+    double neg = symact__sel(tail, symact__sel(h == 0, copysign(0, a), q * h), q);
+    return symact__sel(pos, a * h * r * r, neg);
 }
 
 #endif /* SYMACT_RUNTIME_PRIMITIVES_H */

@@ -140,7 +140,7 @@ SYMACT__INLINE double SYMACT_FN(symact__vf_pick)(size_t n, const SYMACT_T *x, co
     for (j = 0; j < nb; j += SYMACT__VL) {
         SYMACT__LANES
         for (l = 0; l < SYMACT__VL; ++l)
-            cg[l] = (double)x[j + l] == m ? (double)g[j + l] : cg[l];
+            cg[l] = symact__sel((double)x[j + l] == m, (double)g[j + l], cg[l]);
     }
     for (j = nb; j < n; ++j)
         if ((double)x[j] == m)
@@ -293,7 +293,7 @@ int SYMACT_FN(symact_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, c
             q = symact__dd_div(dd, s);
             p = symact__two_prod(y.hi, q.hi);
             /* where x_j = -inf, y = 0 exactly */
-            dr[j] = (SYMACT_T)(t.hi == -HUGE_VAL ? 0.0 : p.hi + (p.lo + (y.hi * q.lo + y.lo * q.hi)));
+            dr[j] = (SYMACT_T)symact__sel(t.hi == -HUGE_VAL, 0.0, p.hi + (p.lo + (y.hi * q.lo + y.lo * q.hi)));
         }
     }
     return 0;
@@ -329,7 +329,7 @@ int SYMACT_FN(symact_log_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *
             n.lo += (p1.lo + gj * s.lo) - (p2.lo + (e.hi * gs.lo + e.lo * gs.hi));
             n = symact__dd_div(n, s);
             /* where x_j = -inf, e = 0 exactly: dx = g */
-            dr[j] = (SYMACT_T)(d.hi == -HUGE_VAL ? gj : n.hi + n.lo);
+            dr[j] = (SYMACT_T)symact__sel(d.hi == -HUGE_VAL, gj, n.hi + n.lo);
         }
     }
     return 0;

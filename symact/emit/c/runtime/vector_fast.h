@@ -50,7 +50,7 @@
  * sum e_j g_j / S cancel against g_i, which multiplies e_j's error. */
 SYMACT__INLINE symact__dd symact__vf_expdd(double h, double l)
 {
-    double hc = h < -1400.0 ? -1400.0 : (h > 0.0 ? 0.0 : h);
+    double hc = symact__sel(h < -1400.0, -1400.0, symact__sel(h > 0.0, 0.0, h));
     double n = symact__round_f64(hc * symact__c_INV_LN2_64);
     int ni = (int)n, j = ni & 63;
     symact__dd b = symact__two_prod(n, symact__c_LN2_64_SPLIT[1]);
@@ -75,7 +75,7 @@ SYMACT__INLINE symact__dd symact__vf_expdd(double h, double l)
 SYMACT__INLINE symact__dd symact__vf_shift(double x, double m)
 {
     symact__dd d = symact__two_sum(x, -m);
-    d.lo = fabs(d.hi) != HUGE_VAL ? d.lo : 0.0;
+    d.lo = symact__sel(fabs(d.hi) != HUGE_VAL, d.lo, 0.0);
     return d;
 }
 
@@ -86,14 +86,14 @@ SYMACT__INLINE symact__dd symact__vf_term(symact__dd d)
 {
     symact__dd e = symact__vf_expdd(d.hi, d.lo);
     int in = d.hi != -HUGE_VAL;
-    return symact__dd_make(in ? e.hi : 0.0, in ? e.lo : 0.0);
+    return symact__dd_sel(in, e, symact__dd_make(0.0, 0.0));
 }
 
 /* The float kernels' e = exp(d): in double, rounded once to float at the end, so no
  * double-word is needed (the sums of doubles carry 2^-53 n, far below float's 2^-24) */
 SYMACT__INLINE symact__dd symact__vf_term_plain(symact__dd d)
 {
-    return symact__dd_make(symact__exp_f64(d.hi + d.lo), 0.0);
+    return symact__dd_make(symact__elem_exp_f64(d.hi + d.lo), 0.0);
 }
 
 /* S = 1 + R as a double-word */
@@ -107,7 +107,7 @@ SYMACT__INLINE symact__dd symact__vf_one_plus(symact__dd r)
 SYMACT__INLINE symact__dd symact__vf_minus_log(symact__dd d, symact__dd lg)
 {
     symact__dd t = symact__two_sum(d.hi, -lg.hi);
-    t.lo = fabs(t.hi) != HUGE_VAL ? t.lo + (d.lo - lg.lo) : 0.0;
+    t.lo = symact__sel(fabs(t.hi) != HUGE_VAL, t.lo + (d.lo - lg.lo), 0.0);
     return t;
 }
 

@@ -1,0 +1,58 @@
+"""The generated C is built for speed: every kernel's elementwise loop, and every pass of
+the vector kernels' fast path, vectorises under gcc -O3 -march=native -fno-math-errno
+(the recommended flags: the generated code never reads errno, and a sqrt that may set it
+is a call); the plain -O2
+build (no -march: no FMA, no AVX) and the scalar libm reference build stay within the
+accuracy budget.  Speed itself is measured by benchmarks/speed_c.py, never here."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from symact.emit.resources import generated_dir
+from conftest import compiler_command
+
+GEN = generated_dir()
+
+
+def _vectorised_lines(cc, tmp_path):
+    """Source lines of the loops gcc reports vectorised (identical functions not folded,
+    so that each kernel's loop is reported at its own lines)."""
+    proc = subprocess.run([*cc, "-std=c99", "-O3", "-march=native", "-fno-math-errno", "-fno-ipa-icf",
+                           "-fopt-info-vec-optimized", "-c", str(GEN / "symact.c"),
+                           "-o", str(tmp_path / "v.o")], capture_output=True, text=True, check=True)
+    return {int(m.group(1)) for m in re.finditer(r"symact\.c:(\d+):\d+: optimized: loop vectorized",
+                                                 proc.stderr)}
+
+
+def _loops():
+    """(enclosing function, line) of every loop the runtime marks as elementwise or as
+    lanes (SYMACT__LOOP, SYMACT__LANES): each scalar kernel's loop and each pass of the
+    vector kernels' fast path, in the double and the float instantiations."""
+    lines = (GEN / "symact.c").read_text().splitlines()
+    out, owner, marked = [], "?", False
+    for i, line in enumerate(lines, 1):
+        m = re.match(r"(?:SYMACT__INLINE|SYMACT__COLD|int)\b.*?\b(symact\w*|SYMACT_FN\(\w+\))\(", line)
+        if m and not line.startswith(" "):
+            owner = m.group(1)
+        if line.strip() in ("SYMACT__LOOP", "SYMACT__LANES"):
+            marked = True
+        elif marked and line.strip().startswith("for ("):
+            out.append((owner, i))
+            marked = False
+    return out
+
+
+@pytest.mark.slow
+def test_every_kernel_loop_vectorises(tmp_path):
+    cc = compiler_command("gcc")
+    if cc is None:
+        pytest.skip("gcc is not installed")
+    vec = _vectorised_lines(cc, tmp_path)
+    loops = _loops()
+    assert len([w for w, _ in loops if w.startswith("symact__loop_")]) >= 80
+    missed = [f"{what} (line {line})" for what, line in loops if line not in vec]
+    assert not missed, "not vectorised: " + ", ".join(missed)
