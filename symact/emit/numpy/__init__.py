@@ -1,9 +1,9 @@
 """The NumPy backend: one module, ``<library>_numpy.py``, that imports only NumPy.
 
-Printer: :mod:`.printer` (SymPy's NumPyPrinter, constants as ``_T(...)``);
-runtime: the modules of :mod:`.runtime`, copied in; loader: :mod:`.loader`.
-Kernels compute in float64 whatever the input dtype and round once: NumPy's
-float32 exp and log are SIMD approximations of 2-3 ULP.
+Printer: :mod:`.printer` (SymPy's NumPyPrinter, constants as float64 literals);
+runtime: the modules of :mod:`.runtime`, copied in; docstrings: :mod:`.docs`;
+loader: :mod:`.loader`.  Kernels compute in float64 whatever the input dtype and
+round once: NumPy's float32 exp and log are SIMD approximations of 2-3 ULP.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from symact.emit.backend import Backend, DType
 from symact.emit.constants import load as load_constants
 from symact.emit.literals import prepare
+from symact.emit.numpy import docs
 from symact.emit.numpy.printer import NumpyPrinter
 from symact.emit.printing import branches, safe_comment
 from symact.emit.render import python_source
@@ -37,14 +38,65 @@ def constant_lines() -> list[str]:
     return out
 
 
-def _constraints(spec) -> list[dict]:
-    out = []
-    for c in spec.constraints:
-        names = sorted(s.name for s in c.free_symbols)
-        out.append({"test": str(c), "text": str(c),
-                    "shown": ", ".join(f"{n}=%r" for n in names),
-                    "fmt_args": ", ".join(names) + ","})
-    return out
+def _checks(spec, printer) -> list[dict]:
+    """The parameter constraints as ``(text, test)``: the test printed for arrays (the
+    kernels check each entry of a parameter that is an array)."""
+    args = ", ".join(spec.param_names)
+    return [{"text": str(c), "test": f"lambda {args}: {printer.doprint(c)}"} for c in spec.constraints]
+
+
+def _signature(spec) -> str:
+    if spec.vector:
+        if spec.reduces:
+            return "x, axis=-1, *, b=None, keepdims=False, return_sign=False, out=None"
+        return ("x, g, " if spec.takes_g else "x, ") + "axis=-1, *, out=None"
+    return "x, *, " + "".join(f"{p.name}={p.default!r}, " for p in spec.params) + "out=None"
+
+
+def _vector_call(spec) -> str:
+    """The runtime front end that implements a vector kernel (runtime/vector.py)."""
+    core = f"_vec_core_{spec.name}"
+    if spec.reduces:
+        return f'_vec_lse("{spec.name}", x, axis, b, keepdims, return_sign, out, {core})'
+    if spec.takes_g:
+        return f'_vec_rowwise_g("{spec.name}", {core}, x, g, axis, out)'
+    return f'_vec_rowwise("{spec.name}", {core}, x, axis, out)'
+
+
+def _scalar(spec, form, printer) -> dict:
+    expr = prepare(form.stable)
+    lam = ", ".join(("x",) + spec.param_names)
+    params = ", ".join(f'("{n}", {n})' for n in spec.param_names)
+    return {
+        "name": spec.name,
+        "title": docs.title(spec),
+        "signature": _signature(spec),
+        "lambda": lam,
+        "param_tuple": "(" + "".join(f"{n}, " for n in spec.param_names).rstrip(" ") + ")",
+        "call_params": f"({params},)" if spec.param_names else "()",
+        "params": docs.param_docs(spec),
+        "definition": docs.formula(form.definition),
+        "stable": safe_comment(str(form.stable)),
+        "reference": safe_comment(spec.reference),
+        "example": docs.scalar_example(spec, form.definition),
+        "branches": [{"cond": None if c is None else printer.doprint(c),
+                      "expr": printer.doprint(e)} for c, e in branches(expr)],
+        "checks": _checks(spec, printer),
+    }
+
+
+def _vector(spec) -> dict:
+    return {
+        "name": spec.name,
+        "title": docs.title(spec),
+        "signature": _signature(spec),
+        "call": _vector_call(spec),
+        "reduces": spec.reduces,
+        "takes_g": spec.takes_g,
+        "definition": docs.formula(spec.definition) if spec.definition is not None else "",
+        "reference": safe_comment(spec.reference),
+        "example": docs.vector_example(spec),
+    }
 
 
 class NumpyBackend(Backend):
@@ -57,29 +109,14 @@ class NumpyBackend(Backend):
 
     def context(self, kernels, forms, library: str) -> dict:
         printer = NumpyPrinter()
-        scalar = []
-        for spec in kernels:
-            if spec.vector:
-                continue
-            form = forms[spec.name]
-            expr = prepare(form.stable)
-            scalar.append({
-                "name": spec.name,
-                "summary": safe_comment(spec.description),
-                "params": [{"name": p.name, "default": repr(p.default)} for p in spec.params],
-                "definition": safe_comment(str(form.definition)),
-                "stable": safe_comment(str(form.stable)),
-                "branches": [{"cond": None if c is None else printer.doprint(c),
-                              "expr": printer.doprint(e)} for c, e in branches(expr)],
-                "constraints": _constraints(spec),
-            })
         files = [f for f in self.runtime_files(kernels)]
         return {
             "library": library,
             "public": [k.name for k in kernels],
             "constants": constant_lines(),
             "runtime": [{"name": f, "text": python_source(RUNTIME / f"{f}.py")} for f in files],
-            "kernels": scalar,
+            "kernels": [_scalar(k, forms[k.name], printer) for k in kernels if not k.vector],
+            "vector": [_vector(k) for k in kernels if k.vector],
         }
 
     @staticmethod
