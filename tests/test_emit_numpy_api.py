@@ -130,6 +130,22 @@ def test_shapes_and_layouts(S):
         assert same(f(big), np.concatenate([f(big[:40000]), f(big[40000:])]))
 
 
+def test_clamps_run_in_the_input_dtype_exactly(S):
+    # hardtanh, relu6, srelu are maximum/minimum in the input's dtype: the bounds rounded
+    # to float32 give the float64 result rounded (no float32 lies between a bound and its
+    # rounding)
+    rng = np.random.default_rng(8)
+    x = rng.uniform(-1, 1, 20000).astype(np.float32)
+    near = np.float32([-0.1, 0.3, -0.7, 0.1])
+    x = np.concatenate([x, near, np.nextafter(near, np.float32(1)), np.nextafter(near, np.float32(-1))])
+    x64 = x.astype(np.float64)
+    for lo, hi in ((-0.1, 0.3), (-0.7, 0.1), (-1 / 3, 2 / 3)):
+        assert same(S.hardtanh(x, min_val=lo, max_val=hi), np.clip(x64, lo, hi).astype(np.float32))
+        assert same(S.srelu(x, alpha=-lo), np.maximum(x64, lo).astype(np.float32))
+        assert same(S.hardtanh(x.astype(np.float16), min_val=lo, max_val=hi),
+                    np.clip(x.astype(np.float16).astype(np.float64), lo, hi).astype(np.float16))
+
+
 # --------------------------------------------------------------------------
 # out=
 # --------------------------------------------------------------------------

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sympy as sp
+
+from symact.define.model import X
 from symact.emit.backend import Backend, DType
 from symact.emit.constants import load as load_constants
 from symact.emit.literals import prepare
@@ -63,9 +66,76 @@ def _vector_call(spec) -> str:
     return f'_vec_rowwise("{spec.name}", {core}, x, axis, out)'
 
 
+#: A branch value with at most this many operations and no function call is cheap:
+#: computing it on a whole block costs less than gathering the entries it applies to.
+_CHEAP_OPS = 8
+
+
+def _cheap(e) -> bool:
+    """Whether branch value ``e`` is a few arithmetic operations (no call, no division by
+    an expression in x, so evaluating it where it does not apply cannot fail or cost)."""
+    e = sp.sympify(e)
+    if e.atoms(sp.Function) or any(p.exp not in (2, 3) for p in e.atoms(sp.Pow)):
+        return False
+    return sp.count_ops(e) <= _CHEAP_OPS
+
+
+def _bound(cond):
+    """``(op, t)`` when ``cond`` is x OP t with t free of x (``alpha > -x`` is x > -alpha:
+    negation is exact, so the float comparisons agree), else None."""
+    if not isinstance(cond, (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan)):
+        return None
+    d = sp.expand(cond.lhs - cond.rhs)
+    s = d.coeff(X)
+    r = sp.expand(d - s * X)
+    if s not in (1, -1) or r.has(X):
+        return None
+    up = isinstance(cond, (sp.StrictGreaterThan, sp.GreaterThan)) == (s == 1)
+    return (">" if up else "<"), -r / s
+
+
+def _clamp(branches, printer, ordered=frozenset()):
+    """A Piecewise that only clamps x, printed as NumPy's maximum and minimum (into
+    ``out``; not numpy.clip, which keeps the sign of -0.0 where the form gives +0.0):
+    (x, x > t), (t, True) is maximum(x, t); (x, x < t), (t, True) is minimum(x, t);
+    (lo, x <= lo), (hi, x >= hi), (x, True) is minimum(maximum(x, lo), hi) when
+    lo <= hi (the numbers say so, or ``ordered`` holds (lo, hi): a constraint the kernel
+    checks before it runs).  At x == t both sides give t (NumPy returns the second of
+    equal arguments); nan propagates and +-inf give the bounds, the limits.  Exact in
+    any dtype (the nearest float to a bound leaves no float between them), so these
+    run in the input's dtype.  None for any other Piecewise."""
+    if len(branches) == 2 and branches[0][1] == X and branches[1][0] is None:
+        b = _bound(branches[0][0])
+        if b and sp.simplify(b[1] - branches[1][1]) == 0:
+            fn = "maximum" if b[0] == ">" else "minimum"
+            return f"numpy.{fn}(x, {printer.doprint(b[1])}, out=out)"
+    if len(branches) == 3 and branches[2] == (None, X):
+        (c0, e0), (c1, e1) = branches[0], branches[1]
+        b0, b1 = _bound(c0), _bound(c1)
+        if b0 and b1 and b0[0] != b1[0] and sp.simplify(b0[1] - e0) == 0 and sp.simplify(b1[1] - e1) == 0:
+            lo, hi = (e0, e1) if b0[0] == "<" else (e1, e0)
+            if sp.simplify(hi - lo).is_nonnegative or (lo, hi) in ordered:
+                lo, hi = printer.doprint(lo), printer.doprint(hi)
+                return f"numpy.minimum(numpy.maximum(x, {lo}, out=out), {hi}, out=out)"
+    return None
+
+
+def _ordered(constraints) -> frozenset:
+    """The pairs (lo, hi) of symbols that ``constraints`` order (hi > lo, hi >= lo)."""
+    out = set()
+    for c in constraints:
+        if all(isinstance(a, sp.Symbol) for a in c.args):
+            if isinstance(c, (sp.StrictGreaterThan, sp.GreaterThan)):
+                out.add((c.rhs, c.lhs))
+            elif isinstance(c, (sp.StrictLessThan, sp.LessThan)):
+                out.add((c.lhs, c.rhs))
+    return frozenset(out)
+
+
 def _scalar(spec, form, printer) -> dict:
     expr = prepare(form.stable)
     lam = ", ".join(("x",) + spec.param_names)
+    bs = branches(expr)
     params = ", ".join(f'("{n}", {n})' for n in spec.param_names)
     return {
         "name": spec.name,
@@ -79,8 +149,9 @@ def _scalar(spec, form, printer) -> dict:
         "stable": safe_comment(str(form.stable)),
         "reference": safe_comment(spec.reference),
         "example": docs.scalar_example(spec, form.definition),
-        "branches": [{"cond": None if c is None else printer.doprint(c),
-                      "expr": printer.doprint(e)} for c, e in branches(expr)],
+        "clamp": _clamp(bs, printer, _ordered(spec.constraints)),
+        "branches": [{"cond": None if c is None else printer.doprint(c), "expr": printer.doprint(e),
+                      "cheap": _cheap(e)} for c, e in bs],
         "checks": _checks(spec, printer),
     }
 

@@ -36,6 +36,9 @@ import numpy
 # Elements per block: 16384 float64 temporaries (128 KiB each) stay in the L2
 # cache; larger blocks spill, smaller ones pay NumPy's per-call overhead more often.
 _BLOCK = 16384
+# Elements per chunk of a kernel that writes straight into its output (one ufunc per
+# chunk, no temporaries): chunks only bound the buffers of a conversion.
+_BLOCK_DIRECT = 1 << 18
 # The largest finite float64, where a stable form that gives nan at +-inf is evaluated
 # instead (its value there is the limit to float64 precision).
 _FMAX = float(numpy.finfo(numpy.float64).max)
@@ -158,13 +161,14 @@ def _prepare(kernel, x, out, params, checks):
     return a, dtype, values, _out(kernel, out, shape, dtype, like=a), out is not None
 
 
-def _elementwise(block, a, values, out, work, dtype):
+def _elementwise(block, a, values, out, work, dtype, direct=False):
     """``out[...] = block(x, *params)`` over blocks of at most :data:`_BLOCK` elements.
 
     x and the array parameters reach ``block`` as 1-d arrays of dtype ``work``
     (scalar parameters as they are); its result, one value per element, is
     rounded to the result dtype ``dtype`` and then cast to out's, as
-    ``out[...] = result`` would.  ``numpy.nditer`` converts, broadcasts and follows
+    ``out[...] = result`` would.  ``direct``: ``block(x, *params, out)`` writes into
+    its ``out`` (ufuncs), on whole chunks (no temporaries to keep in cache).  ``numpy.nditer`` converts, broadcasts and follows
     strides (buffering what needs it) and copies an input that overlaps ``out``
     other than elementwise, so ``out`` may be x itself.
     """
@@ -175,12 +179,13 @@ def _elementwise(block, a, values, out, work, dtype):
                       op_flags=[read] * (len(ops) - 1) + [["writeonly", "no_broadcast",
                                                            "overlap_assume_elementwise"]],
                       op_dtypes=[work] * (len(ops) - 1) + [dtype],
-                      casting="same_kind", buffersize=_BLOCK)
+                      casting="same_kind", buffersize=_BLOCK_DIRECT if direct else _BLOCK)
     with numpy.errstate(all="ignore"), it:
         for chunk in it:
             xs, ys = chunk[0], chunk[-1]
-            for lo in range(0, xs.shape[0], _BLOCK):
-                s = slice(lo, lo + _BLOCK)
+            step = xs.shape[0] if direct else _BLOCK
+            for lo in range(0, xs.shape[0], step):
+                s = slice(lo, lo + step)
                 k = 1
                 pv = []
                 for v in values:
@@ -189,13 +194,25 @@ def _elementwise(block, a, values, out, work, dtype):
                         k += 1
                     else:
                         pv.append(v)
-                ys[s] = block(xs[s], *pv)
+                if direct:
+                    block(xs[s], *pv, ys[s])
+                else:
+                    ys[s] = block(xs[s], *pv)
 
 
 def _run(kernel, fn, x, out, params=(), checks=()):
     """Apply the elementwise kernel ``fn`` (``_k_NAME``) to x: see the module docstring."""
     a, dtype, values, dest, given = _prepare(kernel, x, out, params, checks)
     _elementwise(lambda xb, *pb: _finish(fn, xb, pb), a, values, dest, _F64, dtype)
+    return dest if given or dest.ndim else dest[()]
+
+
+def _run_clamp(kernel, fn, x, out, params=(), checks=()):
+    """Apply a kernel that only clamps x (``fn(x, *params, out)``: NumPy's maximum and
+    minimum): exact in the input's dtype, nan and +-inf already as the contract says, so
+    it runs there, straight into the result."""
+    a, dtype, values, dest, given = _prepare(kernel, x, out, params, checks)
+    _elementwise(fn, a, values, dest, dtype, dtype, direct=True)
     return dest if given or dest.ndim else dest[()]
 
 
@@ -209,7 +226,7 @@ def _finish(fn, x, params):
     entries: nan in gives nan out, and at +-inf, where the stable form gives nan,
     its value at the largest finite float64 of that sign (the limit)."""
     y = fn(x, *params)
-    bad = ~numpy.isfinite(x)
+    bad = numpy.logical_not(numpy.isfinite(x))
     if bad.any():
         idx = numpy.flatnonzero(bad)
         xb = x[idx]
@@ -223,54 +240,56 @@ def _finish(fn, x, params):
     return y
 
 
-def _full(v, n):
-    """A branch's value as a new float64 array of n entries (a constant broadcast)."""
-    if isinstance(v, numpy.ndarray) and v.shape == (n,) and v.dtype == _F64:
+def _full(v, n, x):
+    """A branch's value as a float64 array of n entries that may be written to (a
+    constant broadcast; never x itself)."""
+    if isinstance(v, numpy.ndarray) and v.shape == (n,) and v.dtype == _F64 and not numpy.may_share_memory(v, x):
         return v
     return numpy.array(numpy.broadcast_to(numpy.asarray(v, dtype=numpy.float64), (n,)))
 
 
 def _select(x, params, branches):
-    """Evaluate a Piecewise on a block: each branch only on the entries its condition
-    selects among those no earlier branch took (never on the others, so an unused
-    branch cannot overflow or warn, and no work is spent on it).
+    """Evaluate a Piecewise on a block: ``branches`` are ``(condition or None, value,
+    cheap)``, the first condition that holds choosing the value.
 
-    Entries are gathered and scattered through index arrays
-    (``numpy.flatnonzero``): boolean-mask indexing and ``numpy.where`` branch per
-    element and cost several times more on a mask without long runs.
+    A value that is not cheap runs only on the entries it applies to, gathered and
+    scattered through index arrays (``numpy.flatnonzero``, ``take``): it cannot
+    overflow or warn elsewhere and no work is spent on the others.  A cheap value (a
+    few arithmetic operations, no call: ``x``, ``alpha*x``, a constant) is computed on
+    the whole block and picked by a table lookup (``take``), which costs less than
+    gathering.  Boolean-mask indexing and ``numpy.where`` branch per element: several
+    times slower on a mask without long runs.
     """
     n = x.shape[0]
     if len(branches) == 1:
-        v = branches[0][1](x, *params)
-        if isinstance(v, numpy.ndarray) and numpy.may_share_memory(v, x):
-            v = v.copy()              # the result is written to: never the input itself
-        return _full(v, n)
-    y = numpy.empty(n)
-    rest = None                       # entries not taken yet: None = all of them
-    xr, pr = x, params
-    for cond, fn in branches:
-        if xr.shape[0] == 0:
-            break
-        if cond is None:
-            take, xt, pt = rest, xr, pr
-            xr = xr[:0]
+        return _full(branches[0][1](x, *params), n, x)
+    # k[i]: the branch of entry i, from the last condition back: ~c * (1 + k)
+    k = None
+    for cond, _, _ in branches[-2::-1]:
+        c = numpy.broadcast_to(cond(x, *params), (n,))
+        nc = numpy.logical_not(c).view(numpy.uint8)
+        k = nc if k is None else numpy.multiply(nc, k + numpy.uint8(1), dtype=numpy.uint8)
+    cheap = [i for i, b in enumerate(branches) if b[2]]
+    if len(cheap) == 1:
+        y = _full(branches[cheap[0]][1](x, *params), n, x)
+    elif cheap:
+        values = [numpy.asarray(branches[i][1](x, *params), dtype=_F64) if b[2] else 0.0
+                  for i, b in enumerate(branches)]
+        if all(v.ndim == 0 for v in values if isinstance(v, numpy.ndarray)):
+            y = numpy.array([float(v) for v in values]).take(k)
         else:
-            c = numpy.broadcast_to(cond(xr, *pr), xr.shape)
-            j = numpy.flatnonzero(c)
-            if j.size == xr.shape[0]:
-                take, xt, pt = rest, xr, pr
-                xr = xr[:0]
-            elif j.size == 0:
-                continue
-            else:
-                jn = numpy.flatnonzero(~c)
-                take = j if rest is None else rest[j]
-                xt, pt = xr[j], tuple(_take(p, j) for p in pr)
-                rest = jn if rest is None else rest[jn]
-                xr, pr = xr[jn], tuple(_take(p, jn) for p in pr)
-        v = fn(xt, *pt)
-        if take is None:
-            y[:] = v
-        else:
-            y[take] = v
+            rows = numpy.empty((len(branches), n))
+            for i, v in enumerate(values):
+                rows[i] = v
+            y = rows.reshape(-1).take(k * numpy.intp(n) + numpy.arange(n))
+    else:
+        y = numpy.empty(n)
+    for i, (_, fn, ch) in enumerate(branches):
+        if ch:
+            continue
+        j = numpy.flatnonzero(k == i)
+        if j.size == n:
+            y[:] = fn(x, *params)
+        elif j.size:
+            y[j] = fn(x.take(j), *[p.take(j) if isinstance(p, numpy.ndarray) else p for p in params])
     return y
