@@ -120,6 +120,26 @@ def _clamp(branches, printer, ordered=frozenset()):
     return None
 
 
+#: SymPy functions that are one NumPy ufunc whose IEEE special values are the limits
+#: (nan gives nan; tanh(+-inf) = +-1, exp(-inf) = 0, ...).
+_UFUNCS = {sp.tanh: "tanh", sp.exp: "exp", sp.Abs: "abs"}
+
+
+def _direct(branches, printer, ordered) -> dict | None:
+    """A kernel that is one or two ufunc passes straight into the output, or None.
+
+    ``{"code": ..., "wide": ...}``: a clamp (:func:`_clamp`), exact in the input's dtype
+    (``wide`` False), or one NumPy function of x whose special values are the
+    contract's (:data:`_UFUNCS`), computed in float64 (``wide`` True) like every kernel.
+    """
+    code = _clamp(branches, printer, ordered)
+    if code:
+        return {"code": code, "wide": False}
+    if len(branches) == 1 and type(branches[0][1]) in _UFUNCS and branches[0][1].args == (X,):
+        return {"code": f"numpy.{_UFUNCS[type(branches[0][1])]}(x, out=out)", "wide": True}
+    return None
+
+
 def _ordered(constraints) -> frozenset:
     """The pairs (lo, hi) of symbols that ``constraints`` order (hi > lo, hi >= lo)."""
     out = set()
@@ -149,7 +169,7 @@ def _scalar(spec, form, printer) -> dict:
         "stable": safe_comment(str(form.stable)),
         "reference": safe_comment(spec.reference),
         "example": docs.scalar_example(spec, form.definition),
-        "clamp": _clamp(bs, printer, _ordered(spec.constraints)),
+        "direct": _direct(bs, printer, _ordered(spec.constraints)),
         "branches": [{"cond": None if c is None else printer.doprint(c), "expr": printer.doprint(e),
                       "cheap": _cheap(e)} for c, e in bs],
         "checks": _checks(spec, printer),

@@ -207,12 +207,13 @@ def _run(kernel, fn, x, out, params=(), checks=()):
     return dest if given or dest.ndim else dest[()]
 
 
-def _run_clamp(kernel, fn, x, out, params=(), checks=()):
-    """Apply a kernel that only clamps x (``fn(x, *params, out)``: NumPy's maximum and
-    minimum): exact in the input's dtype, nan and +-inf already as the contract says, so
-    it runs there, straight into the result."""
+def _run_direct(kernel, fn, x, out, wide, params=(), checks=()):
+    """Apply a kernel that writes straight into its output (``fn(x, *params, out)``: a
+    clamp by NumPy's maximum and minimum, or one ufunc such as tanh) and whose nan and
+    +-inf results are already the contract's.  ``wide``: compute in float64 (and round
+    once), else in the input's dtype, where a clamp is exact."""
     a, dtype, values, dest, given = _prepare(kernel, x, out, params, checks)
-    _elementwise(fn, a, values, dest, dtype, dtype, direct=True)
+    _elementwise(fn, a, values, dest, _F64 if wide else dtype, dtype, direct=True)
     return dest if given or dest.ndim else dest[()]
 
 
@@ -226,9 +227,9 @@ def _finish(fn, x, params):
     entries: nan in gives nan out, and at +-inf, where the stable form gives nan,
     its value at the largest finite float64 of that sign (the limit)."""
     y = fn(x, *params)
-    bad = numpy.logical_not(numpy.isfinite(x))
-    if bad.any():
-        idx = numpy.flatnonzero(bad)
+    fin = numpy.isfinite(x)
+    if not fin.all():
+        idx = numpy.flatnonzero(~fin)
         xb = x[idx]
         yb = y[idx]
         limit = numpy.isinf(xb) & numpy.isnan(yb)
