@@ -1,15 +1,17 @@
 """Speed and peak memory of every generated NumPy kernel against its naive NumPy formula.
 
     python benchmarks/numpy_speed.py [--out docs/speed_numpy.md] [--sizes 1e4,1e6,1e7]
-                                     [--rounds 7] [--kernels a,b,...] [--no-memory]
+                                     [--rounds 5] [--rounds-big 3] [--kernels a,b,...]
+                                     [--no-memory]
 
 One thread (OPENBLAS/OMP/MKL threads set to 1 before NumPy loads). Inputs are
 uniform(-10, 10) with a fixed seed; the vector kernels get rows of 1000 entries
 (axis -1), the VJPs a cotangent of the same shape; parameters at the catalogue's
 defaults.  For every kernel, dtype (float32, float64) and size, the naive formula
 of ``speed_naive.py`` and ``symact_numpy.NAME`` are timed in interleaved rounds
-(the order alternating between rounds, each timing of at least ~20 ms of calls),
-and the median of the rounds is reported as the ratio naive time / symact time:
+(the order alternating between rounds, each timing of at least ~20 ms of calls;
+inputs of 5e6 elements or more in the first ``--rounds-big`` rounds only), and the
+median of the rounds is reported as the ratio naive time / symact time:
 above 1 symact is faster.  Ratios between two functions of one run are what
 counts: absolute times vary with the machine's load.
 
@@ -95,7 +97,12 @@ def _calls(fn, args) -> int:
     return max(1, int(MIN_TIME / max(t, 1e-7)) + 1) if t < MIN_TIME else 1
 
 
-def time_all(names, sizes, rounds):
+#: Inputs this large are timed in the first ``rounds_big`` rounds only (each call takes
+#: a second or more for the slowest kernels).
+BIG = 5_000_000
+
+
+def time_all(names, sizes, rounds, rounds_big):
     """``{(name, dtype name, n): (median naive s, median symact s)}``, interleaved rounds."""
     cases = []
     for name in names:
@@ -110,6 +117,8 @@ def time_all(names, sizes, rounds):
     times = {(c[0], c[1], c[2], k): [] for c in cases for k, _ in c[4]}
     for r in range(rounds):
         for name, dt, n, args, impls, number in cases:
+            if n >= BIG and r >= rounds_big:
+                continue
             order = impls if r % 2 == 0 else impls[::-1]
             for k, f in order:
                 times[(name, dt, n, k)].append(_clock(f, args, number[k]))
@@ -180,7 +189,7 @@ def _mem(m) -> str:
     return f"{traced:.1f} / {rss:.1f}" if rss == rss else f"{traced:.1f}"
 
 
-def table(names, sizes, times, mem, rounds) -> str:
+def table(names, sizes, times, mem, rounds, rounds_big) -> str:
     big = max(sizes)
     head = ["kernel"] + [f"{dt} {n:.0e}" for dt in ("f32", "f64") for n in sizes] + \
         [f"ns/elt f64 {big:.0e}", f"peak symact f64 {big:.0e}", f"peak naive f64 {big:.0e}"]
@@ -205,7 +214,7 @@ def table(names, sizes, times, mem, rounds) -> str:
                f"kernel-dtype pairs, {sum(r >= 1 for r in ratios[n])} at or above 1.0x, "
                f"{sum(r >= 2 for r in ratios[n])} at or above 2x" for n in sizes if ratios[n]]
     env = (f"NumPy {np.__version__}, Python {platform.python_version()}, {platform.machine()}, "
-           f"one thread, median of {rounds} interleaved rounds")
+           f"one thread, median of {rounds} interleaved rounds ({rounds_big} at {BIG:.0e} elements and more)")
     return "\n".join(lines), summary, env, misses
 
 
@@ -213,14 +222,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(REPO / "docs" / "speed_numpy.md"))
     ap.add_argument("--sizes", default="1e4,1e6,1e7")
-    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds-big", type=int, default=3)
     ap.add_argument("--kernels", default="")
     ap.add_argument("--no-memory", action="store_true")
     args = ap.parse_args(argv)
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     names = [n for n in symact_numpy.__all__ if not args.kernels or n in args.kernels.split(",")]
     t0 = time.perf_counter()
-    times = time_all(names, sizes, args.rounds)
+    times = time_all(names, sizes, args.rounds, min(args.rounds, args.rounds_big))
     mem = {}
     if not args.no_memory:
         for name in names:
@@ -228,7 +238,7 @@ def main(argv=None) -> int:
                 if impl == "naive" and NAIVE.get(name) is None:
                     continue
                 mem[(name, impl)] = peak(name, impl, max(sizes))
-    body, summary, env, misses = table(names, sizes, times, mem, args.rounds)
+    body, summary, env, misses = table(names, sizes, times, mem, args.rounds, min(args.rounds, args.rounds_big))
     text = "\n".join([
         "# NumPy kernels: speed against the naive formula, and peak memory",
         "",

@@ -50,7 +50,7 @@ def _result_dtype(name, a):
     byte order), float64 for integers and bools; TypeError naming anything else."""
     dt = a.dtype
     if dt.kind == "f" and dt.char != "g" and dt.itemsize in (2, 4, 8):
-        return dt.newbyteorder("=")
+        return dt if dt.isnative else dt.newbyteorder("=")
     if dt.kind in "biu":
         return _F64
     if dt.kind == "f":
@@ -113,6 +113,8 @@ def _check(kernel, names, values, checks):
 def _shape(kernel, a, names, values):
     """The broadcast shape of x and the array parameters, or ValueError naming them."""
     arrays = [(n, v) for n, v in zip(names, values) if isinstance(v, numpy.ndarray)]
+    if not arrays:
+        return a.shape
     try:
         return numpy.broadcast_shapes(a.shape, *[v.shape for _, v in arrays])
     except ValueError:
@@ -173,6 +175,19 @@ def _elementwise(block, a, values, out, work, dtype, direct=False):
     other than elementwise, so ``out`` may be x itself.
     """
     arrays = [v for v in values if isinstance(v, numpy.ndarray)]
+    if not arrays and _flat(a, out, dtype):
+        # the usual call, one contiguous array in and out: plain slices (nditer's setup
+        # costs more than a small input's whole evaluation)
+        xf, yf = a.reshape(-1), out.reshape(-1)
+        step = max(xf.shape[0], 1) if direct else _BLOCK
+        with numpy.errstate(all="ignore"):
+            for lo in range(0, xf.shape[0], step):
+                xs = xf[lo:lo + step].astype(work, copy=False)
+                if direct:
+                    block(xs, *values, yf[lo:lo + step])
+                else:
+                    yf[lo:lo + step] = block(xs, *values)
+        return
     ops = [a] + arrays + [out]
     read = ["readonly", "overlap_assume_elementwise"]
     it = numpy.nditer(ops, flags=["external_loop", "buffered", "zerosize_ok", "copy_if_overlap"],
@@ -205,6 +220,16 @@ def _run(kernel, fn, x, out, params=(), checks=()):
     a, dtype, values, dest, given = _prepare(kernel, x, out, params, checks)
     _elementwise(lambda xb, *pb: _finish(fn, xb, pb), a, values, dest, _F64, dtype)
     return dest if given or dest.ndim else dest[()]
+
+
+def _flat(a, out, dtype):
+    """Whether x and out are one contiguous block each, in the same order, out of the
+    result dtype, and either the same memory or apart (then slices of them suffice)."""
+    if not (a.flags.c_contiguous and out.flags.c_contiguous and a.shape == out.shape
+            and a.dtype.isnative and out.dtype == dtype):
+        return False
+    return not numpy.may_share_memory(a, out) or (
+        a.__array_interface__["data"][0] == out.__array_interface__["data"][0] and a.itemsize == out.itemsize)
 
 
 def _run_direct(kernel, fn, x, out, wide, params=(), checks=()):
@@ -267,7 +292,9 @@ def _select(x, params, branches):
     # k[i]: the branch of entry i, from the last condition back: ~c * (1 + k)
     k = None
     for cond, _, _ in branches[-2::-1]:
-        c = numpy.broadcast_to(cond(x, *params), (n,))
+        c = cond(x, *params)
+        if not isinstance(c, numpy.ndarray) or c.shape != (n,):   # a condition on the parameters only
+            c = numpy.broadcast_to(c, (n,))
         nc = numpy.logical_not(c).view(numpy.uint8)
         k = nc if k is None else numpy.multiply(nc, k + numpy.uint8(1), dtype=numpy.uint8)
     cheap = [i for i, b in enumerate(branches) if b[2]]
@@ -288,7 +315,7 @@ def _select(x, params, branches):
     for i, (_, fn, ch) in enumerate(branches):
         if ch:
             continue
-        j = numpy.flatnonzero(k == i)
+        j = (k == i).nonzero()[0]
         if j.size == n:
             y[:] = fn(x, *params)
         elif j.size:

@@ -37,19 +37,25 @@ _log1p = numpy.log1p
 def _patch(y, rare, fn, *args):
     """y[i] = fn(args[i]...) at the entries where the (usually all False) mask ``rare``
     holds: the common formula ran everywhere, this replaces it where it does not apply."""
-    if rare.any():
-        i = numpy.flatnonzero(rare)
-        y[i] = fn(*[a[i] for a in args])
+    if not numpy.any(rare):
+        return y
+    if numpy.ndim(y) != 1:                              # a scalar or an n-d array: as written
+        return numpy.where(rare, fn(*args), y)
+    i = rare.nonzero()[0]
+    y[i] = fn(*[a[i] for a in args])
     return y
 
 
 def _either(cond, yes, no, *args):
     """yes(args...) where ``cond`` holds and no(args...) elsewhere, each evaluated only on
     its own entries (index arrays: boolean indexing branches per entry)."""
-    i = numpy.flatnonzero(cond)
+    if cond.ndim != 1:                                  # a scalar or an n-d array: flattened
+        flat = [numpy.broadcast_to(a, cond.shape).reshape(-1) for a in args]
+        return _either(cond.reshape(-1), yes, no, *flat).reshape(cond.shape)
+    i = cond.nonzero()[0]
     if i.size == cond.size:
         return yes(*args)
-    j = numpy.flatnonzero(~cond)
+    j = (~cond).nonzero()[0]
     if j.size == cond.size:
         return no(*args)
     y = numpy.empty(cond.shape)
