@@ -356,6 +356,31 @@ def test_vector_dtypes(S):
     assert np.array_equal(h, S.softmax(x).astype(np.float16))  # float64 work, one rounding
 
 
+def test_float32_rows_agree_with_the_float64_kernels(S):
+    # NumPy: float32 rows of softmax, log_softmax, logsumexp run in plain float64, the
+    # float64 ones in double-double; both round to within an ulp of float32
+    rng = np.random.default_rng(9)
+    for scale in (1e-3, 1.0, 30.0, 300.0):
+        x = (rng.standard_normal((40, 33)) * scale).astype(np.float32)
+        for k in ("softmax", "log_softmax", "logsumexp", "logsumexp_grad"):
+            got = getattr(S, k)(x)
+            ref = getattr(S, k)(x.astype(np.float64)).astype(np.float32)
+            assert got.dtype == np.float32
+            np.testing.assert_array_max_ulp(got, ref, maxulp=1)
+
+
+def test_float32_logsumexp_near_zero(S):
+    # ties at -log n: m + log1p(R) cancels to ~1e-8; the exact value from mpmath
+    worst = 0.0
+    for n in range(2, 400):
+        v = np.float32(-np.log(n))
+        got = S.logsumexp(np.full(n, v))
+        with mpmath.workdps(50):
+            exact = mpmath.mpf(float(v)) + mpmath.log(n)
+        worst = max(worst, abs(float(got) - float(exact)) / float(np.spacing(np.float32(abs(float(exact))))))
+    assert worst <= 0.5 + 1e-3, worst
+
+
 def _lse_b_exact(x, b):
     with mpmath.workdps(60):
         s = mpmath.fsum(mpmath.mpf(float(bi)) * mpmath.exp(mpmath.mpf(float(xi)))

@@ -11,6 +11,10 @@ float32 input is promoted to float64 for the computation and rounded once
 at the end: NumPy's float32 exp is a SIMD approximation of about 2 ULP,
 while float64 work rounded once gives float32 results within 0.5 ULP plus
 a 2**-29 ULP double-rounding term. The C kernels do the same.
+For float32 (and float16) rows softmax, log_softmax and logsumexp need no
+double-double at all: plain float64 (exact shifts, NumPy's exp, a pairwise sum,
+log1p) is within about 2**-45 before the final rounding (_vec_narrow_state);
+the VJPs, whose dominant entries cancel, keep the double-double kernels.
 """
 
 import math
@@ -293,7 +297,66 @@ def _vec_blocked(core, rows, grows=None, width=None):
     with numpy.errstate(all="ignore"):
         for i in range(0, r, step):
             sl = slice(i, i + step)
-            out[sl] = core(rows[sl]) if grows is None else core(rows[sl], grows[sl])
+            xb = numpy.asarray(rows[sl], dtype=_F64)          # float32 rows: float64 work
+            out[sl] = core(xb) if grows is None else core(xb, numpy.asarray(grows[sl], dtype=_F64))
+    return out
+
+
+def _vec_narrow_state(rows):
+    """Row statistics for rows that hold float32 or float16 values, in plain float64.
+
+    x_i - m is exact or nearly (two floats of 24 bits or fewer), exp(x_i - m) is NumPy's
+    float64 exp (within an ulp of float64), R = sum over every entry but the first
+    argmax a pairwise float64 sum: each is within about 2**-45 of its value, far
+    below half an ulp of float32 (2**-24), so softmax, log_softmax and (away from
+    cancellation, see :func:`_vec_lse_narrow`) logsumexp round to float32 as the
+    double-double kernels do, in a tenth of the passes."""
+    nan = numpy.isnan(rows).any(axis=1)
+    pin = rows == numpy.inf
+    pinf = pin.any(axis=1) & ~nan
+    m = rows.max(axis=1)
+    ninf = m == -numpy.inf
+    ms = numpy.where(nan | pinf | ninf, 0.0, m)
+    d = rows - ms[:, None]
+    e = numpy.exp(d)
+    ridx = numpy.arange(rows.shape[0])
+    k = numpy.argmax(rows, axis=1)
+    ek = e[ridx, k]
+    e[ridx, k] = 0.0
+    rsum = e.sum(axis=1)                         # R: every entry but the first argmax
+    e[ridx, k] = ek
+    cnt = pin.sum(axis=1)
+    return {"m": ms, "d": d, "e": e, "R": rsum, "nan": nan, "pinf": pinf, "ninf": ninf, "pin": pin,
+            "cnt": numpy.maximum(cnt, 1).astype(numpy.float64)}
+
+
+def _vec_softmax_narrow(rows):
+    st = _vec_narrow_state(rows)
+    out = st["e"] / (1 + st["R"])[:, None]
+    pv = numpy.where(st["pin"], 1.0 / st["cnt"][:, None], 0.0)
+    return _vec_special(out, st, numpy.nan, pv, 0.0)
+
+
+def _vec_log_softmax_narrow(rows):
+    st = _vec_narrow_state(rows)
+    out = st["d"] - numpy.log1p(st["R"])[:, None]
+    pv = numpy.where(st["pin"], 0.0 - numpy.log(st["cnt"])[:, None], -numpy.inf)
+    return _vec_special(out, st, numpy.nan, pv, -numpy.inf)
+
+
+def _vec_lse_narrow(rows):
+    """m + log1p(R) in float64; rows where that sum cancels (below 2**-20 of its terms:
+    ties near -log n) go through the double-double kernel."""
+    st = _vec_narrow_state(rows)
+    lp = numpy.log1p(st["R"])
+    out = st["m"] + lp
+    out[st["nan"]] = numpy.nan
+    out[st["ninf"]] = -numpy.inf
+    out[st["pinf"]] = numpy.inf
+    close = numpy.abs(out) < 2.0 ** -20 * (numpy.abs(st["m"]) + lp)
+    if close.any():
+        i = close.nonzero()[0]
+        out[i] = _vec_lse_core(rows[i])
     return out
 
 
@@ -320,7 +383,7 @@ def _vec_core_logsumexp(rows):
     Special values: +inf in a row gives +inf, an all -inf row gives -inf, nan
     gives nan.
     """
-    return _vec_blocked(_vec_lse_core, rows, width=0)
+    return _vec_blocked(_vec_lse_core if rows.dtype == _F64 else _vec_lse_narrow, rows, width=0)
 
 
 def _vec_log_softmax_core(rows):
@@ -342,7 +405,7 @@ def _vec_core_log_softmax(rows):
     values: a row with +inf entries gives -log(count) on them and -inf
     elsewhere; an all -inf row gives -inf; nan in a row gives a nan row.
     """
-    return _vec_blocked(_vec_log_softmax_core, rows)
+    return _vec_blocked(_vec_log_softmax_core if rows.dtype == _F64 else _vec_log_softmax_narrow, rows)
 
 
 def _vec_softmax_core(rows):
@@ -364,7 +427,7 @@ def _vec_core_softmax(rows):
     uniform over them and 0 elsewhere; an all -inf row gives 0; nan in a row
     gives a nan row.
     """
-    return _vec_blocked(_vec_softmax_core, rows)
+    return _vec_blocked(_vec_softmax_core if rows.dtype == _F64 else _vec_softmax_narrow, rows)
 
 
 def _vec_core_logsumexp_grad(rows):
@@ -594,7 +657,7 @@ def _vec_input(name, x, axis, work):
     """``(rows in the working dtype, layout, result dtype)``."""
     a, dtype = _asfloat(x, name)
     rows, lay = _vec_layout(name, a, axis)
-    wdt = _F64 if work is None else work(dtype)
+    wdt = (dtype if dtype.itemsize < 8 else _F64) if work is None else work(dtype)
     with numpy.errstate(all="ignore"):
         return numpy.ascontiguousarray(rows, dtype=wdt), lay, dtype, a.shape
 
