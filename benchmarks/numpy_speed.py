@@ -178,6 +178,47 @@ def peak(name: str, impl: str, n: int):
     return float(a), float(b)
 
 
+#: Why kernels miss 1.0x, and what would close it (appended to the table).
+NOTES = """
+## Where symact is slower than the naive formula, and why
+
+The naive formulas are a handful of NumPy passes each and give wrong answers in the
+tails (docs/accuracy.md); the kernels keep every result within the verify budget
+(126/126 NumPy kernels within 4 ULP, 101 within 1 ULP, unchanged by the speed work),
+and that sets a floor of NumPy passes per entry that the naive formula does not pay.
+
+- **Transcendental kernels in float32** (sigmoid, silu, softplus, tanh, log_sigmoid,
+  swish, squareplus, ...): the naive float32 formula runs NumPy's float32 SIMD exp, log
+  and tanh (twice the lanes of float64, 2-3 ULP); the kernels compute in float64 and
+  round once, which is what keeps them within 0.5 ULP.  Closing it needs float32 cores
+  accurate to well under an ulp: the C runtime's vectorised cores (issue 8, item 1) as a
+  compiled ufunc, or NumPy gaining such functions.
+- **Double-word kernels** (gelu, gelu_grad, gelu_tanh*, mish, mish_grad, celu_grad_alpha,
+  and the float64 vector kernels): each entry takes 50 to 150 NumPy passes of
+  double-double arithmetic (two-sum, Dekker products, a double-double exp and log), where
+  the naive formula takes 3 to 6; NumPy cannot fuse them.  Closing it needs compiled
+  kernels (the C backend through `symact.load_c()`, which has the same API) or a fused
+  evaluator.  float32 softmax, log_softmax and logsumexp already skip the double-double
+  (plain float64 is accurate enough there); their VJPs cannot (the dominant entry
+  cancels).
+- **Kernels whose stable form splits by sign with a function call on both sides**
+  (softplus, softplus_grad_beta, silu_grad, swish_grad, squareplus*): each side runs only
+  on its own entries, gathered and scattered through index arrays (about 3-4 ns per entry
+  on this machine; numpy.where branches per entry and is slower still).  Closing it needs
+  a branch-free stable form valid on both sides, found and proved by the stabiliser
+  (softplus = max(x, 0) + log1p(exp(-|x|)) is one), or compiled kernels.
+- **Steps and their derivatives** (relu_grad, srelu_grad, heaviside_grad*, hardtanh_grad*,
+  relu6_grad): the naive `(x > 0).astype(x.dtype)` is two passes and turns nan into 0; the
+  kernels keep nan as nan and compare in float64 (a float32 comparison with a bound that
+  float32 cannot hold would move the step).  Clamps (relu, srelu, relu6, hardtanh) run as
+  NumPy's maximum/minimum in the input's dtype and are at about 1.0x from 1e6 up.
+- **Small inputs (1e4)**: the argument checks, the output allocation and the per-call
+  setup (about 10-30 us here) are a large share of a call that does a few microseconds of
+  work; from 1e6 up the kernels' blocks stay in cache while the naive formula's
+  input-sized temporaries do not, which is why most ratios rise with the size.
+"""
+
+
 def _ratio(naive, sym) -> str:
     return "n/a" if naive is None else f"{naive / sym:.2f}"
 
@@ -252,7 +293,7 @@ def main(argv=None) -> int:
         *summary,
         "",
         body,
-        "",
+        NOTES,
     ])
     Path(args.out).write_text(text)
     print(text)

@@ -19,8 +19,8 @@ The rules are NumPy's, as a ufunc applies them:
   argument (a per-channel PReLU slope); each constraint is checked elementwise
   and a violation raises ValueError naming it and the first offending entry.
 - ``out``: an ndarray of the broadcast shape (or one it broadcasts to) into which
-  the result casts under the ``same_kind`` rule (what ``out[...] = NAME(x)`` would store); it may be x
-  itself.  Nothing is written when an argument is refused.
+  the result casts under the ``same_kind`` rule (what ``out[...] = NAME(x)`` would
+  store); it may be x itself.  Nothing is written when an argument is refused.
 - a 0-d result without ``out`` comes back as a NumPy scalar, as from a ufunc.
 
 Evaluation runs over blocks of :data:`_BLOCK` elements (``numpy.nditer``, which
@@ -170,9 +170,10 @@ def _elementwise(block, a, values, out, work, dtype, direct=False):
     (scalar parameters as they are); its result, one value per element, is
     rounded to the result dtype ``dtype`` and then cast to out's, as
     ``out[...] = result`` would.  ``direct``: ``block(x, *params, out)`` writes into
-    its ``out`` (ufuncs), on whole chunks (no temporaries to keep in cache).  ``numpy.nditer`` converts, broadcasts and follows
-    strides (buffering what needs it) and copies an input that overlaps ``out``
-    other than elementwise, so ``out`` may be x itself.
+    its ``out`` (ufuncs), on whole chunks (no temporaries to keep in cache).
+    ``numpy.nditer`` converts, broadcasts and follows strides (buffering what needs
+    it) and copies an input that overlaps ``out`` other than elementwise, so ``out``
+    may be x itself; one contiguous x and out skip it (plain slices).
     """
     arrays = [v for v in values if isinstance(v, numpy.ndarray)]
     if not arrays and _flat(a, out, dtype):
