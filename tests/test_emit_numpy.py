@@ -52,10 +52,11 @@ def test_every_kernel_exists():
 def test_signature(name):
     entry = catalogue.get(name.split("_grad")[0])
     params = inspect.signature(getattr(S, name)).parameters
-    assert list(params) == ["x"] + [p.name for p in entry.params]
+    assert list(params) == ["x"] + [p.name for p in entry.params] + ["out"]
     for p in entry.params:
         assert params[p.name].kind is inspect.Parameter.KEYWORD_ONLY
         assert params[p.name].default == float(p.default)
+    assert params["out"].kind is inspect.Parameter.KEYWORD_ONLY and params["out"].default is None
 
 
 @pytest.mark.parametrize("name", SCALAR)

@@ -16,7 +16,7 @@ anywhere else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import sympy as sp
@@ -39,6 +39,8 @@ class KernelSpec:
     derivatives), ``"grad"`` or ``"vjp"`` (vector derivatives).
     ``takes_g``: a vector kernel with a cotangent argument ``g`` (the VJPs).
     ``reduces``: a vector kernel with one output per row (logsumexp).
+    ``reference``: the activation's reference; ``definition``: its textbook SymPy
+    expression (what the generated docstrings print).
     """
 
     name: str
@@ -50,6 +52,8 @@ class KernelSpec:
     summary: str
     takes_g: bool = False
     reduces: bool = False
+    reference: str = ""
+    definition: object = field(default=None, compare=False)
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -91,7 +95,8 @@ def entry_kernels(entry) -> list[KernelSpec]:
     """The kernels of one activation, the forward first."""
     params = tuple(ParamSpec(p.name, float(p.default), p.doc) for p in entry.params)
     common = dict(activation=entry.name, vector=entry.vector, params=params,
-                  constraints=tuple(entry.constraints), summary=entry.summary)
+                  constraints=tuple(entry.constraints), summary=entry.summary,
+                  reference=entry.reference, definition=entry.expr)
     if entry.vector:
         reduces = entry.output == "scalar"
         deriv = "grad" if reduces else "vjp"

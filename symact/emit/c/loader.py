@@ -9,17 +9,20 @@ the sha256 of the sources and the command (``$XDG_CACHE_HOME/symact`` or
 ``~/.cache/symact``).  Two processes building at once are safe: each compiles to
 its own temporary file and renames it into place.
 
-The object has the same functions and signatures as ``symact_numpy``: scalar
-``NAME(x, *, params)``, ``NAME_grad``, ``NAME_grad_<p>`` (float32 stays float32,
-anything else becomes float64; 0-d in, 0-d out; ValueError naming the
-constraint), and the vector kernels along an axis (moved to the end and made
-contiguous for the row-major C kernels).
+The object has the same functions and signatures as ``symact_numpy``, with the
+same front end (the NumPy runtime's ``api`` and ``vector`` modules): scalar
+``NAME(x, *, params, out=None)``, ``NAME_grad``, ``NAME_grad_<p>`` (dtypes,
+broadcasting parameters checked entry by entry, ``out=``; float32 runs the
+float32 C kernels, float64 and float16 the float64 ones), and the vector kernels
+along an axis, a tuple of axes or all of them (moved last and made contiguous for
+the row-major C kernels).
 """
 
 from __future__ import annotations
 
 import ctypes
 import hashlib
+import inspect
 import os
 import shlex
 import shutil
@@ -29,7 +32,10 @@ import types
 from pathlib import Path
 
 import numpy as np
+import sympy as sp
 
+from symact.emit.numpy.runtime import api as _api
+from symact.emit.numpy.runtime import vector as _vec
 from symact.emit.resources import generated_dir
 
 FLAGS = ("-O2", "-std=c99", "-fPIC", "-shared")
@@ -84,99 +90,114 @@ def build(source_dir=None, library: str = "symact") -> Path:
     return lib
 
 
-def _asfloat(x):
-    a = np.asarray(x)
-    if a.dtype == np.float32 or a.dtype == np.float64:
-        return a
-    if a.dtype.kind in "biuf":
-        return a.astype(np.float64)
-    raise TypeError(f"expected real numbers, got an array of dtype {a.dtype}")
+_CT = {np.dtype(np.float64): (ctypes.c_double, "f64"), np.dtype(np.float32): (ctypes.c_float, "f32")}
 
 
-_CT = {np.float64: (ctypes.c_double, "f64"), np.float32: (ctypes.c_float, "f32")}
+def _work(dtype):
+    """The C kernels' dtype for a result dtype: the float32 kernels for float32, the
+    float64 ones otherwise (float16 is computed in float64 and rounded once)."""
+    return np.dtype(np.float32) if dtype == np.float32 else np.dtype(np.float64)
 
 
-def _scalar_kernel(lib, name: str, params: list[str], defaults: dict, constraints: list[str]):
+def _bind(lib, name: str, argtypes) -> dict:
     fns = {}
     for dt, (ct, tag) in _CT.items():
         fn = getattr(lib, f"symact_{name}_{tag}")
         fn.restype = ctypes.c_int
-        fn.argtypes = [ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p] + [ct] * len(params)
+        fn.argtypes = argtypes(ct)
         fns[dt] = fn
+    return fns
 
-    def kernel(x, **kw):
+
+def _call(name, fn, x, values):
+    y = np.empty_like(x)
+    rc = fn(x.size, x.ctypes.data, y.ctypes.data, *values)
+    if rc == _EINVAL:  # the parameters were checked before: not reached for valid input
+        raise ValueError(f"{name}: parameter constraint violated ({values!r})")
+    if rc != 0:
+        raise RuntimeError(f"symact_{name} returned {rc}")
+    return y
+
+
+def _c_block(name, fns, xb, params):
+    """The C kernel on one block; array parameters: one call per distinct value (tuple)."""
+    xb = np.ascontiguousarray(xb)
+    fn = fns[xb.dtype]
+    if not any(isinstance(p, np.ndarray) for p in params):
+        return _call(name, fn, xb, params)
+    cols = np.stack([np.broadcast_to(p, xb.shape) for p in params])
+    uniq, inv = np.unique(cols, axis=1, return_inverse=True)
+    inv = inv.reshape(-1)
+    order = np.argsort(inv, kind="stable")
+    bounds = np.searchsorted(inv[order], np.arange(uniq.shape[1] + 1))
+    y = np.empty_like(xb)
+    for j in range(uniq.shape[1]):
+        idx = order[bounds[j]:bounds[j + 1]]
+        y[idx] = _call(name, fn, np.ascontiguousarray(xb[idx]), [float(v) for v in uniq[:, j]])
+    return y
+
+
+def _signature(params: list[str], defaults: dict) -> inspect.Signature:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    return inspect.Signature(
+        [inspect.Parameter("x", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(p, kw, default=defaults[p]) for p in params]
+        + [inspect.Parameter("out", kw, default=None)])
+
+
+def _scalar_kernel(lib, name: str, params: list[str], defaults: dict, constraints: list):
+    """``NAME(x, *, params, out=None)``: symact_numpy's front end (dtypes, broadcasting
+    parameters checked entry by entry, out=) around the C kernel of the block's dtype."""
+    fns = _bind(lib, name, lambda ct: [ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p] + [ct] * len(params))
+    symbols = [sp.Symbol(p, real=True) for p in params]
+    checks = tuple((str(c), sp.lambdify(symbols, c, modules="numpy")) for c in constraints)
+    sig = _signature(params, defaults)
+
+    def kernel(x, *, out=None, **kw):
         unknown = set(kw) - set(params)
         if unknown:
             raise TypeError(f"{name}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
-        values = []
-        for p in params:
-            v = kw.get(p, defaults[p])
-            try:
-                v = float(v)
-            except (TypeError, ValueError):
-                raise ValueError(f"{name}: parameter {p} must be a real number, got {v!r}") from None
-            if not np.isfinite(v):
-                raise ValueError(f"{name}: parameter {p} must be finite, got {v!r}")
-            values.append(v)
-        a = _asfloat(x)
-        xs = np.ascontiguousarray(a).reshape(-1)
-        y = np.empty_like(xs)
-        rc = fns[a.dtype.type](xs.size, xs.ctypes.data, y.ctypes.data, *values)
-        if rc == _EINVAL:
-            shown = ", ".join(f"{p}={v!r}" for p, v in zip(params, values))
-            raise ValueError(f"{name}: parameter constraint {' and '.join(constraints)} "
-                             f"is violated ({shown})")
-        if rc != 0:
-            raise RuntimeError(f"symact_{name} returned {rc}")
-        return y.reshape(a.shape)
+        given = [(p, kw.get(p, defaults[p])) for p in params]
+        a, dtype, values, dest, has_out = _api._prepare(name, x, out, given, checks)
+        _api._elementwise(lambda xb, *pb: _c_block(name, fns, xb, pb), a, values, dest, _work(dtype), dtype)
+        return dest if has_out or dest.ndim else dest[()]
 
-    kernel.__name__ = name
-    kernel.__qualname__ = name
-    kernel.__doc__ = f"{name}(x, *, {', '.join(f'{p}={defaults[p]!r}' for p in params)}) via the C kernel"
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__signature__ = sig
+    kernel.__doc__ = f"{name}{sig} via the C kernel (see symact_numpy.{name})"
     return kernel
 
 
-def _rows(x, axis):
-    a = _asfloat(x)
-    if a.ndim == 0:
-        raise ValueError("vector activations need at least one axis")
-    moved = np.moveaxis(a, axis, -1)
-    c = np.ascontiguousarray(moved)
-    cols = c.shape[-1]
-    rows = c.size // cols if cols else int(np.prod(c.shape[:-1]))
-    return a, c, rows, cols
+def _rows_core(name, fns, extra: int, reduces: bool):
+    """The C kernel on contiguous rows (r, n) of its dtype (and as many cotangent rows)."""
+    def core(rows, *others):
+        r, n = rows.shape
+        y = np.empty(r if reduces else (r, n), dtype=rows.dtype)
+        ptrs = [rows.ctypes.data] + [np.ascontiguousarray(o, dtype=rows.dtype).ctypes.data for o in others]
+        rc = fns[rows.dtype](r, n, *ptrs, y.ctypes.data)
+        if rc != 0:
+            raise RuntimeError(f"symact_{name} returned {rc}")
+        return y
+    return core
 
 
 def _vector_kernel(lib, name: str, with_g: bool, reduces: bool):
-    fns = {}
-    for dt, (_, tag) in _CT.items():
-        fn = getattr(lib, f"symact_{name}_{tag}")
-        fn.restype = ctypes.c_int
-        fn.argtypes = [ctypes.c_size_t, ctypes.c_size_t] + [ctypes.c_void_p] * (3 if with_g else 2)
-        fns[dt] = fn
-
-    def call(a, c, rows, cols, axis, extra):
-        out_shape = c.shape[:-1] if reduces else c.shape
-        y = np.empty(out_shape, dtype=c.dtype)
-        ptrs = [c.ctypes.data] + [e.ctypes.data for e in extra] + [y.ctypes.data]
-        rc = fns[c.dtype.type](rows, cols, *ptrs)
-        if rc != 0:
-            raise RuntimeError(f"symact_{name} returned {rc}")
-        return y if reduces else np.moveaxis(y, -1, axis)
-
-    if with_g:
-        def kernel(x, g, axis=-1):
-            a, c, rows, cols = _rows(x, axis)
-            gg = np.ascontiguousarray(np.moveaxis(np.asarray(g, dtype=c.dtype), axis, -1))
-            if gg.shape != c.shape:
-                raise ValueError(f"{name}: g has shape {np.shape(g)}, x has {a.shape}")
-            return call(a, c, rows, cols, axis, [gg])
+    """The vector kernel with symact_numpy's front end (axis forms, keepdims, out=, and
+    logsumexp's b= and return_sign: weighted rows use the NumPy runtime, the C kernels
+    take no weights)."""
+    fns = _bind(lib, name, lambda ct: [ctypes.c_size_t, ctypes.c_size_t] + [ctypes.c_void_p] * (3 if with_g else 2))
+    core = _rows_core(name, fns, int(with_g), reduces)
+    if reduces:
+        def kernel(x, axis=-1, *, b=None, keepdims=False, return_sign=False, out=None):
+            return _vec._vec_lse(name, x, axis, b, keepdims, return_sign, out, core, _work)
+    elif with_g:
+        def kernel(x, g, axis=-1, *, out=None):
+            return _vec._vec_rowwise_g(name, core, x, g, axis, out, _work)
     else:
-        def kernel(x, axis=-1):
-            a, c, rows, cols = _rows(x, axis)
-            return call(a, c, rows, cols, axis, [])
-    kernel.__name__ = name
-    kernel.__qualname__ = name
+        def kernel(x, axis=-1, *, out=None):
+            return _vec._vec_rowwise(name, core, x, axis, out, _work)
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__doc__ = f"{name}{inspect.signature(kernel)} via the C kernel (see symact_numpy.{name})"
     return kernel
 
 
@@ -196,7 +217,7 @@ def load(source_dir=None, kernels=None, library: str = "symact"):
             fn = _vector_kernel(lib, spec.name, spec.takes_g, spec.reduces)
         else:
             fn = _scalar_kernel(lib, spec.name, list(spec.param_names), spec.defaults,
-                                [str(c) for c in spec.constraints])
+                                list(spec.constraints))
         setattr(mod, spec.name, fn)
     mod.__all__ = [spec.name for spec in kernels]
     return mod

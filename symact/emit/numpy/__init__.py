@@ -1,18 +1,22 @@
 """The NumPy backend: one module, ``<library>_numpy.py``, that imports only NumPy.
 
-Printer: :mod:`.printer` (SymPy's NumPyPrinter, constants as ``_T(...)``);
-runtime: the modules of :mod:`.runtime`, copied in; loader: :mod:`.loader`.
-Kernels compute in float64 whatever the input dtype and round once: NumPy's
-float32 exp and log are SIMD approximations of 2-3 ULP.
+Printer: :mod:`.printer` (SymPy's NumPyPrinter, constants as float64 literals);
+runtime: the modules of :mod:`.runtime`, copied in; docstrings: :mod:`.docs`;
+loader: :mod:`.loader`.  Kernels compute in float64 whatever the input dtype and
+round once: NumPy's float32 exp and log are SIMD approximations of 2-3 ULP.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import sympy as sp
+
+from symact.define.model import X
 from symact.emit.backend import Backend, DType
 from symact.emit.constants import load as load_constants
 from symact.emit.literals import prepare
+from symact.emit.numpy import docs
 from symact.emit.numpy.printer import NumpyPrinter
 from symact.emit.printing import branches, safe_comment
 from symact.emit.render import python_source
@@ -37,14 +41,153 @@ def constant_lines() -> list[str]:
     return out
 
 
-def _constraints(spec) -> list[dict]:
-    out = []
-    for c in spec.constraints:
-        names = sorted(s.name for s in c.free_symbols)
-        out.append({"test": str(c), "text": str(c),
-                    "shown": ", ".join(f"{n}=%r" for n in names),
-                    "fmt_args": ", ".join(names) + ","})
-    return out
+def _checks(spec, printer) -> list[dict]:
+    """The parameter constraints as ``(text, test)``: the test printed for arrays (the
+    kernels check each entry of a parameter that is an array)."""
+    args = ", ".join(spec.param_names)
+    return [{"text": str(c), "test": f"lambda {args}: {printer.doprint(c)}"} for c in spec.constraints]
+
+
+def _signature(spec) -> str:
+    if spec.vector:
+        if spec.reduces:
+            return "x, axis=-1, *, b=None, keepdims=False, return_sign=False, out=None"
+        return ("x, g, " if spec.takes_g else "x, ") + "axis=-1, *, out=None"
+    return "x, *, " + "".join(f"{p.name}={p.default!r}, " for p in spec.params) + "out=None"
+
+
+def _vector_call(spec) -> str:
+    """The runtime front end that implements a vector kernel (runtime/vector.py)."""
+    core = f"_vec_core_{spec.name}"
+    if spec.reduces:
+        return f'_vec_lse("{spec.name}", x, axis, b, keepdims, return_sign, out, {core})'
+    if spec.takes_g:
+        return f'_vec_rowwise_g("{spec.name}", {core}, x, g, axis, out)'
+    return f'_vec_rowwise("{spec.name}", {core}, x, axis, out)'
+
+
+#: A branch value with at most this many operations and no function call is cheap:
+#: computing it on a whole block costs less than gathering the entries it applies to.
+_CHEAP_OPS = 8
+
+
+def _cheap(e) -> bool:
+    """Whether branch value ``e`` is a few arithmetic operations (no call, no division by
+    an expression in x, so evaluating it where it does not apply cannot fail or cost)."""
+    e = sp.sympify(e)
+    if e.atoms(sp.Function) or any(p.exp not in (2, 3) for p in e.atoms(sp.Pow)):
+        return False
+    return sp.count_ops(e) <= _CHEAP_OPS
+
+
+def _bound(cond):
+    """``(op, t)`` when ``cond`` is x OP t with t free of x (``alpha > -x`` is x > -alpha:
+    negation is exact, so the float comparisons agree), else None."""
+    if not isinstance(cond, (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan)):
+        return None
+    d = sp.expand(cond.lhs - cond.rhs)
+    s = d.coeff(X)
+    r = sp.expand(d - s * X)
+    if s not in (1, -1) or r.has(X):
+        return None
+    up = isinstance(cond, (sp.StrictGreaterThan, sp.GreaterThan)) == (s == 1)
+    return (">" if up else "<"), -r / s
+
+
+def _clamp(branches, printer, ordered=frozenset()):
+    """A Piecewise that only clamps x, printed as NumPy's maximum and minimum (into
+    ``out``; not numpy.clip, which keeps the sign of -0.0 where the form gives +0.0):
+    (x, x > t), (t, True) is maximum(x, t); (x, x < t), (t, True) is minimum(x, t);
+    (lo, x <= lo), (hi, x >= hi), (x, True) is minimum(maximum(x, lo), hi) when
+    lo <= hi (the numbers say so, or ``ordered`` holds (lo, hi): a constraint the kernel
+    checks before it runs).  At x == t both sides give t (NumPy returns the second of
+    equal arguments); nan propagates and +-inf give the bounds, the limits.  Exact in
+    any dtype (the nearest float to a bound leaves no float between them), so these
+    run in the input's dtype.  None for any other Piecewise."""
+    if len(branches) == 2 and branches[0][1] == X and branches[1][0] is None:
+        b = _bound(branches[0][0])
+        if b and sp.simplify(b[1] - branches[1][1]) == 0:
+            fn = "maximum" if b[0] == ">" else "minimum"
+            return f"numpy.{fn}(x, {printer.doprint(b[1])}, out=out)"
+    if len(branches) == 3 and branches[2] == (None, X):
+        (c0, e0), (c1, e1) = branches[0], branches[1]
+        b0, b1 = _bound(c0), _bound(c1)
+        if b0 and b1 and b0[0] != b1[0] and sp.simplify(b0[1] - e0) == 0 and sp.simplify(b1[1] - e1) == 0:
+            lo, hi = (e0, e1) if b0[0] == "<" else (e1, e0)
+            if sp.simplify(hi - lo).is_nonnegative or (lo, hi) in ordered:
+                lo, hi = printer.doprint(lo), printer.doprint(hi)
+                return f"numpy.minimum(numpy.maximum(x, {lo}, out=out), {hi}, out=out)"
+    return None
+
+
+#: SymPy functions that are one NumPy ufunc whose IEEE special values are the limits
+#: (nan gives nan; tanh(+-inf) = +-1, exp(-inf) = 0, ...).
+_UFUNCS = {sp.tanh: "tanh", sp.exp: "exp", sp.Abs: "abs"}
+
+
+def _direct(branches, printer, ordered) -> dict | None:
+    """A kernel that is one or two ufunc passes straight into the output, or None.
+
+    ``{"code": ..., "wide": ...}``: a clamp (:func:`_clamp`), exact in the input's dtype
+    (``wide`` False), or one NumPy function of x whose special values are the
+    contract's (:data:`_UFUNCS`), computed in float64 (``wide`` True) like every kernel.
+    """
+    code = _clamp(branches, printer, ordered)
+    if code:
+        return {"code": code, "wide": False}
+    if len(branches) == 1 and type(branches[0][1]) in _UFUNCS and branches[0][1].args == (X,):
+        return {"code": f"numpy.{_UFUNCS[type(branches[0][1])]}(x, out=out)", "wide": True}
+    return None
+
+
+def _ordered(constraints) -> frozenset:
+    """The pairs (lo, hi) of symbols that ``constraints`` order (hi > lo, hi >= lo)."""
+    out = set()
+    for c in constraints:
+        if all(isinstance(a, sp.Symbol) for a in c.args):
+            if isinstance(c, (sp.StrictGreaterThan, sp.GreaterThan)):
+                out.add((c.rhs, c.lhs))
+            elif isinstance(c, (sp.StrictLessThan, sp.LessThan)):
+                out.add((c.lhs, c.rhs))
+    return frozenset(out)
+
+
+def _scalar(spec, form, printer) -> dict:
+    expr = prepare(form.stable)
+    lam = ", ".join(("x",) + spec.param_names)
+    bs = branches(expr)
+    params = ", ".join(f'("{n}", {n})' for n in spec.param_names)
+    return {
+        "name": spec.name,
+        "title": docs.title(spec),
+        "signature": _signature(spec),
+        "lambda": lam,
+        "param_tuple": "(" + "".join(f"{n}, " for n in spec.param_names).rstrip(" ") + ")",
+        "call_params": f"({params},)" if spec.param_names else "()",
+        "params": docs.param_docs(spec),
+        "definition": docs.formula(form.definition),
+        "stable": safe_comment(str(form.stable)),
+        "reference": safe_comment(spec.reference),
+        "example": docs.scalar_example(spec, form.definition),
+        "direct": _direct(bs, printer, _ordered(spec.constraints)),
+        "branches": [{"cond": None if c is None else printer.doprint(c), "expr": printer.doprint(e),
+                      "cheap": _cheap(e)} for c, e in bs],
+        "checks": _checks(spec, printer),
+    }
+
+
+def _vector(spec) -> dict:
+    return {
+        "name": spec.name,
+        "title": docs.title(spec),
+        "signature": _signature(spec),
+        "call": _vector_call(spec),
+        "reduces": spec.reduces,
+        "takes_g": spec.takes_g,
+        "definition": docs.formula(spec.definition) if spec.definition is not None else "",
+        "reference": safe_comment(spec.reference),
+        "example": docs.vector_example(spec),
+    }
 
 
 class NumpyBackend(Backend):
@@ -57,29 +200,14 @@ class NumpyBackend(Backend):
 
     def context(self, kernels, forms, library: str) -> dict:
         printer = NumpyPrinter()
-        scalar = []
-        for spec in kernels:
-            if spec.vector:
-                continue
-            form = forms[spec.name]
-            expr = prepare(form.stable)
-            scalar.append({
-                "name": spec.name,
-                "summary": safe_comment(spec.description),
-                "params": [{"name": p.name, "default": repr(p.default)} for p in spec.params],
-                "definition": safe_comment(str(form.definition)),
-                "stable": safe_comment(str(form.stable)),
-                "branches": [{"cond": None if c is None else printer.doprint(c),
-                              "expr": printer.doprint(e)} for c, e in branches(expr)],
-                "constraints": _constraints(spec),
-            })
         files = [f for f in self.runtime_files(kernels)]
         return {
             "library": library,
             "public": [k.name for k in kernels],
             "constants": constant_lines(),
             "runtime": [{"name": f, "text": python_source(RUNTIME / f"{f}.py")} for f in files],
-            "kernels": scalar,
+            "kernels": [_scalar(k, forms[k.name], printer) for k in kernels if not k.vector],
+            "vector": [_vector(k) for k in kernels if k.vector],
         }
 
     @staticmethod

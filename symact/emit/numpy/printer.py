@@ -1,8 +1,8 @@
-"""NumPy printer: expressions over an ndarray ``x`` of the kernel's dtype.
+"""NumPy printer: expressions over a float64 ndarray ``x`` (a block of the input).
 
-Constants print as ``_T(<17 digits>)`` with ``_T`` the dtype's scalar type (bound
-in the kernel), so float32 arithmetic stays float32 and each constant is rounded
-once to the dtype; integers print bare (NumPy treats Python ints as "weak").
+The kernels compute in float64 whatever the input dtype (symact/emit/numpy/runtime/api.py),
+so constants print as float literals of 17 significant digits, each the float64
+nearest to the exact constant; integers print bare.
 A Piecewise reaching this printer (one not at the top of a kernel) is refused:
 the templates evaluate top-level branches under masks, never ``numpy.select``.
 """
@@ -21,16 +21,16 @@ class NumpyPrinter(KernelPrinterMixin, NumPyPrinter):
 
     def __init__(self, settings=None):
         super().__init__(dict({"fully_qualified_modules": True}, **(settings or {})))
-        self.dtype = "float64"  # literals carry 17 digits; _T(...) rounds to the run-time dtype
+        self.dtype = "float64"  # the kernels' working dtype: every literal is a float64
 
     def _const(self, text):
-        return f"_T({text})"
+        return text
 
     def _int(self, n):
         return str(n)
 
     def _inf(self, sign):
-        return "_T(numpy.inf)" if sign > 0 else "_T(-numpy.inf)"
+        return "numpy.inf" if sign > 0 else "(-numpy.inf)"
 
     def _call(self, name, args):
         if name == "pow":

@@ -34,6 +34,10 @@ from symact.emit.numpy.runtime.constants import (
 from symact.emit.numpy.runtime.doubleword import _dd_add, _dd_div, _dd_mul, _fast_two_sum, _horner, _two_prod, _two_sum
 
 
+# -0.0 and 1.0, looked up by (x > 0): the derivatives' values beyond the fitted ranges
+_PR_STEP = numpy.array([-0.0, 1.0])
+
+
 def _pr_exp(hi, lo):
     """exp(hi + lo) = 2^k*(mh + ml), mh in [0.7, 1.42]: reduced argument r = rh + rl
     exact to 2^-100, e^r = 1 + r + r^2*T(r), 1 + rh summed exactly."""
@@ -60,9 +64,10 @@ def _pr_mills_g(t):
     near = t < 2.0
     for m, c, lo, u in ((near, _GELU_G_NEAR, _GELU_G_NEAR_LO, lambda t: t - 1.375),
                         (~near, _GELU_G_FAR, _GELU_G_FAR_LO, lambda t: (t - 4.0) / (t + 4.0))):
-        if numpy.any(m):
-            v = u(t[m])
-            gh[m], gl[m] = _two_sum(c[0], v * _horner(c[1:], v) + lo)
+        i = numpy.flatnonzero(m)
+        if i.size:
+            v = u(t.take(i))
+            gh[i], gl[i] = _two_sum(c[0], v * _horner(c[1:], v) + lo)
     return gh, gl
 
 
@@ -94,22 +99,26 @@ def _pr_root_window(u, root, left, left_lo, right, right_lo):
 
 
 def _pr_in(u):
-    """u as a float64 ndarray (at least 1-d), and its dtype and shape."""
+    """u as a float64 ndarray (at least 1-d; not copied when it is one), and its dtype
+    and shape."""
     u = numpy.asarray(u)
-    return numpy.atleast_1d(u.astype(numpy.float64)), u.dtype, u.shape
+    return numpy.atleast_1d(numpy.asarray(u, dtype=numpy.float64)), u.dtype, u.shape
 
 
 def _pr_out(y, x, dt, shape):
     """nan in gives nan out; the input's dtype and shape."""
     nan = numpy.isnan(x)
-    y[nan] = x[nan]
-    return y.astype(dt).reshape(shape)
+    if nan.any():
+        y[nan] = x[nan]
+    return y.astype(dt, copy=False).reshape(shape)
 
 
 def _pr_apply(y, x, mask, fn):
-    """y[mask] = fn(x[mask]): each branch runs only on its own entries."""
-    if numpy.any(mask):
-        y[mask] = fn(x[mask])
+    """y[mask] = fn(x[mask]): each branch runs only on its own entries (gathered and
+    scattered through an index array: boolean indexing branches per entry)."""
+    i = numpy.flatnonzero(mask)
+    if i.size:
+        y[i] = fn(x.take(i))
 
 
 def _pr_gelu_small(x):
@@ -157,7 +166,7 @@ def _xndtr(u):
     """u*Phi(u) = u*erfc(-u/sqrt(2))/2 (GELU, erf form)."""
     x, dt, shape = _pr_in(u)
     t = numpy.abs(x)
-    y = numpy.where(x > 0, x, -0.0)                     # beyond [-40, 9] the tail is below
+    y = numpy.maximum(x, -0.0)                          # x > 0: x, else -0.0; beyond [-40, 9] the tail is below
     _pr_apply(y, x, t < 0.75, _pr_gelu_small)           # 2^-1100 resp. 2^-60 of the result
     _pr_apply(y, x, (t >= 0.75) & (x >= -40.0) & (x <= 9.0), _pr_gelu_tail)
     return _pr_out(y, x, dt, shape)
@@ -168,7 +177,7 @@ def _xndtr_grad(u):
     x, dt, shape = _pr_in(u)
     t = numpy.abs(x)
     root = (x >= -1.3) & (x <= -0.3)
-    y = numpy.where(x > 0, 1.0, -0.0)
+    y = _PR_STEP.take((x > 0).view(numpy.uint8))       # 1.0 for x > 0, else -0.0
     _pr_apply(y, x, (t < 0.75) & ~root, _pr_gelu_grad_small)
     _pr_apply(y, x, (t >= 0.75) & (x >= -40.0) & (x <= 9.0) & ~root, _pr_gelu_grad_tail)
     _pr_apply(y, x, root, _pr_gelu_grad_root)
@@ -244,7 +253,7 @@ def _pr_gelu_tanh_grad_root(x):
 def _xsigcubic(u):
     """u*sigmoid(v), v = 2*sqrt(2/pi)*(u + 0.044715*u^3) (GELU, tanh form)."""
     x, dt, shape = _pr_in(u)
-    y = numpy.where(x > 0, x, -0.0)                     # beyond [-22, 9] e^-|v| is below
+    y = numpy.maximum(x, -0.0)                          # x > 0: x, else -0.0; beyond [-22, 9] e^-|v| is below
     _pr_apply(y, x, (x >= -22.0) & (x < 0), _pr_gelu_tanh_neg)   # 2^-1100 resp. 2^-80
     _pr_apply(y, x, (x >= 0) & (x <= 9.0), _pr_gelu_tanh_pos)
     return _pr_out(y, x, dt, shape)
@@ -254,7 +263,7 @@ def _xsigcubic_grad(u):
     """sigmoid(v) + u*v'*sigmoid(v)*sigmoid(-v), the derivative of u*sigmoid(v)."""
     x, dt, shape = _pr_in(u)
     root = (x >= -1.3) & (x <= -0.3)
-    y = numpy.where(x > 0, 1.0, -0.0)
+    y = _PR_STEP.take((x > 0).view(numpy.uint8))       # 1.0 for x > 0, else -0.0
     _pr_apply(y, x, (x >= -22.0) & (x < 0) & ~root, _pr_gelu_tanh_grad_neg)
     _pr_apply(y, x, (x >= 0) & (x <= 9.0), _pr_gelu_tanh_grad_pos)
     _pr_apply(y, x, root, _pr_gelu_tanh_grad_root)

@@ -4,6 +4,14 @@ Arguments are float64 ndarrays (kernels compute in float64, see _run); the
 caller has set numpy.errstate(all="ignore") and handles nan inputs, so these
 only need to be accurate and never overflow where the result is finite.
 Pitfall numbers in brackets refer to docs/numerics.md.
+
+Speed (they run on blocks of a few thousand entries): no numpy.where on masks
+that change sign at random (it branches per entry, several times the cost of an
+arithmetic pass).  A choice between two values is arithmetic where that is exact
+(1 or e as max(e, u >= 0), since 0 <= e <= 1), a rare case (a tail, e below
+_SMALL) is computed on its own entries after the common one, and two expensive
+sides are evaluated on their own entries (_either); the results are those of the
+one-formula-per-case definitions, entry by entry.
 """
 
 import numpy
@@ -26,6 +34,37 @@ _expm1 = numpy.expm1
 _log1p = numpy.log1p
 
 
+def _patch(y, rare, fn, *args):
+    """y[i] = fn(args[i]...) at the entries where the (usually all False) mask ``rare``
+    holds: the common formula ran everywhere, this replaces it where it does not apply."""
+    if not numpy.any(rare):
+        return y
+    if numpy.ndim(y) != 1:                              # a scalar or an n-d array: as written
+        return numpy.where(rare, fn(*args), y)
+    i = rare.nonzero()[0]
+    y[i] = fn(*[a[i] for a in args])
+    return y
+
+
+def _either(cond, yes, no, *args):
+    """yes(args...) where ``cond`` holds and no(args...) elsewhere, each evaluated only on
+    its own entries (index arrays: boolean indexing branches per entry)."""
+    if cond.ndim != 1:                                  # a scalar or an n-d array: flattened
+        flat = [numpy.broadcast_to(a, cond.shape).reshape(-1) for a in args]
+        return _either(cond.reshape(-1), yes, no, *flat).reshape(cond.shape)
+    i = cond.nonzero()[0]
+    if i.size == cond.size:
+        return yes(*args)
+    j = (~cond).nonzero()[0]
+    if j.size == cond.size:
+        return no(*args)
+    y = numpy.empty(cond.shape)
+    if i.size:
+        y[i] = yes(*[a.take(i) for a in args])
+    y[j] = no(*[a.take(j) for a in args])
+    return y
+
+
 def _softplus(u):
     """log(1 + exp(u)) = max(u, 0) + log1p(exp(-|u|)) [1]."""
     return numpy.maximum(u, 0) + numpy.log1p(numpy.exp(-numpy.abs(u)))
@@ -37,18 +76,19 @@ def _log_sigmoid(u):
 
 
 def _sigmoid(u):
-    """1/(1 + exp(-u)), by the sign of u so exp never overflows [2]."""
+    """1/(1 + exp(-u)), by the sign of u so exp never overflows [2]: with e = exp(-|u|),
+    1/(1 + e) for u >= 0 and e/(1 + e) for u < 0 (the numerator max(e, u >= 0)); below
+    _SMALL, 1 - e and e - e^2."""
     e = numpy.exp(-numpy.abs(u))
-    small = e < _SMALL
-    return numpy.where(u >= 0, numpy.where(small, 1 - e, 1 / (1 + e)),
-                       numpy.where(small, e - e * e, e / (1 + e)))
+    y = numpy.maximum(e, u >= 0) / (1 + e)
+    return _patch(y, e < _SMALL, lambda e, u: numpy.where(u >= 0, 1 - e, e - e * e), e, u)
 
 
 def _dsigmoid(u):
     """sigmoid(u)*sigmoid(-u) = e/(1 + e)^2, e = exp(-|u|) [2]."""
     e = numpy.exp(-numpy.abs(u))
     t = 1 + e
-    return numpy.where(e < _SMALL, e - 2 * e * e, e / t / t)
+    return _patch(e / t / t, e < _SMALL, lambda e: e - 2 * e * e, e)
 
 
 def _sech2(u):
@@ -56,12 +96,8 @@ def _sech2(u):
     a = numpy.abs(u)
     e = numpy.exp(-2 * a)
     t = 1 + e
-    y = numpy.where(e < _SMALL, 4 * (e - 2 * e * e), 4 * e / t / t)
-    tail = e < _SECH2_TAIL
-    if numpy.any(tail):
-        h = 2 * numpy.exp(-a[tail])
-        y[tail] = h * h
-    return y
+    y = _patch(4 * e / t / t, e < _SMALL, lambda e: 4 * (e - 2 * e * e), e)
+    return _patch(y, e < _SECH2_TAIL, lambda a: numpy.square(2 * numpy.exp(-a)), a)
 
 
 def _scaled_tail(a, u, y, tail):
@@ -78,11 +114,13 @@ def _mul_sigmoid(a, u):
     a, u = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
                                   numpy.asarray(u, dtype=numpy.float64))
     e = numpy.exp(-numpy.abs(u))
-    p = a * e
-    # the 1 - e forms only where they cannot give inf - inf
-    small = (e < _SMALL) & (e > 0) & numpy.isfinite(p)
-    y = numpy.where(u >= 0, numpy.where(small, a - p, a / (1 + e)),
-                    numpy.where(small, p - p * e, p / (1 + e)))
+    y = (a * numpy.maximum(e, u >= 0)) / (1 + e)        # a/(1 + e) or (a*e)/(1 + e)
+    small = e < _SMALL
+    if small.any():
+        # the 1 - e forms only where they cannot give inf - inf
+        p = a * e
+        small &= (e > 0) & numpy.isfinite(p)
+        _patch(y, small, lambda a, p, e, u: numpy.where(u >= 0, a - p, p - p * e), a, p, e, u)
     return _scaled_tail(a, u, y, u < _TAIL)
 
 
@@ -94,7 +132,7 @@ def _mul_dsigmoid(a, u):
     e = numpy.exp(-au)
     t = 1 + e
     p = a * e
-    y = numpy.where((e < _SMALL) & numpy.isfinite(p), p - 2 * p * e, p / t / t)
+    y = _patch(p / t / t, (e < _SMALL) & numpy.isfinite(p), lambda p, e: p - 2 * p * e, p, e)
     return _scaled_tail(a, -au, y, -au < _TAIL)
 
 
@@ -116,7 +154,10 @@ def _mul_dd_div(a, nh, nl, bh, bl):
     q = ph / bh
     p = q * bh
     fine = numpy.isfinite(p) & (numpy.abs(a) < 2.0 ** 990) & (numpy.abs(ph) > 2.0 ** -960)
-    z = lambda v, d=0.0: numpy.where(fine, v, d)  # noqa: E731
+    if fine.all():                  # the usual case: no entry to neutralise
+        z = lambda v, d=0.0: v  # noqa: E731
+    else:
+        z = lambda v, d=0.0: numpy.where(fine, v, d)  # noqa: E731
     qf, pf, phf, af = z(q), z(p), z(ph), z(a)
     pl = _mul_err(af, z(nh), phf) + af * nl
     res = ((phf - pf) - _mul_err(qf, z(bh, 1.0), pf)) + pl - qf * bl
@@ -135,8 +176,8 @@ def _mul_tanh_softplus(a, u):
     tanh(log(1 + e)) = n/(n + 2) (no cancellation); the tail scaled [8]."""
     a, u = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
                                   numpy.asarray(u, dtype=numpy.float64))
-    e = numpy.exp(numpy.minimum(u, 0))
-    y = numpy.where(u >= 0, a * numpy.tanh(_softplus(numpy.maximum(u, 0))), _mul_n_over_n2(a, e))
+    y = _either(u >= 0, lambda a, u: a * numpy.tanh(_softplus(numpy.maximum(u, 0))),
+               lambda a, u: _mul_n_over_n2(a, numpy.exp(numpy.minimum(u, 0))), a, u)
     return _scaled_tail(a, u, y, u < _TAIL)
 
 
@@ -144,6 +185,8 @@ def _sqrt_sq_plus(u, c):
     """sqrt(u^2 + c), c >= 0, without overflow of u^2 [10]."""
     a = numpy.abs(u)
     big = a > _SQRT_BIG
+    if not big.any():
+        return numpy.sqrt(a * a + c)
     small = numpy.where(big, 0, a)
     large = numpy.where(big, a, 1)
     return numpy.where(big, large * numpy.sqrt(1 + (c / large) / large),
@@ -161,7 +204,7 @@ def _mul_exp(a, u):
     a, u = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
                                   numpy.asarray(u, dtype=numpy.float64))
     tail = u < _TAIL
-    y = a * numpy.exp(numpy.where(tail, 0, u))
+    y = a * numpy.exp(numpy.where(tail, 0, u) if tail.any() else u)
     return _scaled_tail(a, u, y, tail)
 
 
@@ -169,15 +212,22 @@ def _expm1_sub_uexp(u):
     """expm1(u) - u*exp(u); for v = -u in [0, 2]: -exp(-v) * sum_{k>=2} v^k/k!, summed by
     Horner as (v^2/2)(1 + (v/3)(1 + (v/4)(1 + ...))), all terms positive (CELU d/dalpha)."""
     v = -u
-    small = (v >= 0) & (v <= 2)
-    vs = numpy.where(small, v, 0)
-    t = numpy.ones_like(vs)
+    return _either((v >= 0) & (v <= 2), _expm1_sub_uexp_series, _expm1_sub_uexp_far, v)
+
+
+def _expm1_sub_uexp_series(v):
+    """-exp(-v) * sum_{k>=2} v^k/k! for v in [0, 2] (see _expm1_sub_uexp)."""
+    t = numpy.ones_like(v)
     for k in range(25, 2, -1):
-        t = 1 + vs * t / k
-    series = -(numpy.exp(-vs) * (vs * vs / 2 * t))
+        t = 1 + v * t / k
+    return -(numpy.exp(-v) * (v * v / 2 * t))
+
+
+def _expm1_sub_uexp_far(v):
+    """(1 - u)*exp(u) - 1, u = -v outside [-2, 0]."""
     # (1 - u)*exp(u) is 0*inf at u = -inf; below -1500 it is 0 anyway (the limit is -1)
-    ub = numpy.where(small, 0, numpy.maximum(u, -1500.0))
-    return numpy.where(small, series, (1 - ub) * numpy.exp(ub) - 1)
+    ub = numpy.maximum(-v, -1500.0)
+    return (1 - ub) * numpy.exp(ub) - 1
 
 
 def _quot_rem(u, c):
@@ -187,9 +237,10 @@ def _quot_rem(u, c):
     exp(q) is 0 or inf there, or q is nan)."""
     q = u / c
     ok = (q > -1500.0) & (q < 710.0)
-    m, e = numpy.frexp(numpy.where(ok, c, 1.0))
-    us = numpy.ldexp(numpy.where(ok, u, 0.0), -e)
-    qo = numpy.where(ok, q, 0.0)
+    keep = (lambda v, d: v) if ok.all() else (lambda v, d: numpy.where(ok, v, d))
+    m, e = numpy.frexp(keep(c, 1.0))
+    us = numpy.ldexp(keep(u, 0.0), -e)
+    qo = keep(q, 0.0)
     p = qo * m
     return q, ((us - p) - _mul_err(qo, m, p)) / m, ok
 
@@ -203,6 +254,9 @@ def _exp_div(u, c):
                                   numpy.asarray(c, dtype=numpy.float64))
     q, r, ok = _quot_rem(u, c)
     tail = ok & (q < _TAIL)
+    if ok.all() and not tail.any():
+        h = numpy.exp(q)
+        return h + h * r
     h = numpy.exp(numpy.where(tail, q / 2, q))
     y = numpy.where(ok, h + h * r, h)
     if numpy.any(tail):
@@ -220,15 +274,18 @@ def _mul_exp_div_sq_tsp(a, u):
     a, u = numpy.broadcast_arrays(numpy.asarray(a, dtype=numpy.float64),
                                   numpy.asarray(u, dtype=numpy.float64))
     neg = u <= 0
-    un = numpy.where(neg, u, 0.0)
+    every = neg.all()
+    un = u if every else numpy.where(neg, u, 0.0)
     e = numpy.exp(un)
     tail = un < _TAIL
-    f = numpy.where(tail, numpy.exp(un / 2), e)  # the factor of e that multiplies a here
+    some = tail.any()
+    f = numpy.where(tail, numpy.exp(un / 2), e) if some else e  # the factor of e that multiplies a
     _, _, bh, bl = _n_and_n_plus_2(e)
     dh, dl = _dd_mul(bh, bl, bh, bl)
     y = _mul_dd_div(a, f, 0.0, dh, dl)
-    y = numpy.where(tail, numpy.where(f == 0, numpy.copysign(0.0, a), y * f), y)
-    if not numpy.all(neg):
+    if some:
+        y = numpy.where(tail, numpy.where(f == 0, numpy.copysign(0.0, a), y * f), y)
+    if not every:
         w = numpy.exp(-numpy.where(neg, 0.0, u))
         r = w / (1 + 2 * w + 2 * w * w)
         y = numpy.where(neg, y, a * w * r * r)
@@ -242,5 +299,5 @@ def _expm1_sub_uexp_div(u, c):
     u, c = numpy.broadcast_arrays(numpy.asarray(u, dtype=numpy.float64),
                                   numpy.asarray(c, dtype=numpy.float64))
     q, r, ok = _quot_rem(u, c)
-    qo = numpy.where(ok, q, 0.0)
+    qo = q if ok.all() else numpy.where(ok, q, 0.0)
     return _expm1_sub_uexp(q) - (qo * numpy.exp(qo)) * r

@@ -11,11 +11,17 @@ float32 input is promoted to float64 for the computation and rounded once
 at the end: NumPy's float32 exp is a SIMD approximation of about 2 ULP,
 while float64 work rounded once gives float32 results within 0.5 ULP plus
 a 2**-29 ULP double-rounding term. The C kernels do the same.
+For float32 (and float16) rows softmax, log_softmax and logsumexp need no
+double-double at all: plain float64 (exact shifts, NumPy's exp, a pairwise sum,
+log1p) is within about 2**-45 before the final rounding (_vec_narrow_state);
+the VJPs, whose dominant entries cancel, keep the double-double kernels.
 """
+
+import math
 
 import numpy
 
-from symact.emit.numpy.runtime.api import _asfloat
+from symact.emit.numpy.runtime.api import _F64, _asfloat, _out, _result_dtype
 from symact.emit.numpy.runtime.constants import (_EXP2_64, _INV_FACT_DD, _INV_LN2_64, _INV_ODD_DD, _LN2,
                                                  _LN2_64_SPLIT, _SQRT_HALF)
 from symact.emit.numpy.runtime.doubleword import _dd_add, _dd_div, _dd_mul, _fast_two_sum, _split, _two_prod, _two_sum
@@ -165,6 +171,12 @@ def _vec_log1p2(rh, rl):
     """
     sh, t = _two_sum(1.0, rh)
     sh, sl = _two_sum(sh, t + rl)
+    return _vec_log_dd(sh, sl)
+
+
+def _vec_log_dd(sh, sl):
+    """log(S) for a double-double S = sh + sl > 0 (normal, |sl| <= ulp(sh)) as a
+    double-double; the method of :func:`_vec_log1p2`."""
     mant, ex = numpy.frexp(sh)
     k = numpy.where(mant < _SQRT_HALF, ex - 1, ex)
     fh = numpy.ldexp(sh, -k)
@@ -187,32 +199,6 @@ def _vec_log1p2(rh, rl):
     kh, kl = _two_prod(k.astype(numpy.float64), _LN2[0])
     kh, kl = _fast_two_sum(kh, kl + k * _LN2[1])
     return _dd_add(kh, kl, 2.0 * th, 2.0 * tl)
-
-
-def _vec_rows(x, axis):
-    """float64 rows (r, n) of ``x`` along ``axis``, and how to put them back.
-
-    0-d input raises ValueError (a vector activation needs an axis), as the
-    C backend's wrapper does.
-    """
-    a = _asfloat(x)
-    if a.ndim == 0:
-        raise ValueError("vector activations need at least one axis (got a 0-d input)")
-    if isinstance(axis, bool) or not isinstance(axis, (int, numpy.integer)):
-        raise ValueError(f"axis must be an integer, got {axis!r}")
-    moved = numpy.moveaxis(a, int(axis), -1)
-    nrows = int(numpy.prod(moved.shape[:-1], dtype=numpy.int64))
-    rows = moved.reshape(nrows, moved.shape[-1]).astype(numpy.float64)
-    return rows, a.dtype, moved.shape, int(axis)
-
-
-def _vec_back(out, dtype, shape, axis, keep_axis=True):
-    if keep_axis:
-        out = numpy.moveaxis(out.reshape(shape), -1, axis)
-    else:
-        out = out.reshape(shape[:-1])
-    with numpy.errstate(all="ignore"):          # float32 overflow rounds to inf
-        return numpy.asarray(out, dtype=dtype)
 
 
 def _vec_state(rows):
@@ -297,19 +283,80 @@ def _vec_special(out, st, nan_val, pinf_vals, ninf_val):
     return out
 
 
-def _vec_blocked(core, rows, grows=None, reduce=False):
+def _vec_blocked(core, rows, grows=None, width=None):
     """core(rows block[, g block]) over blocks of about _VEC_BLOCK elements.
 
     Row blocks keep the temporaries of the double-double arithmetic in cache
     (each kernel makes ~100 of them); the result is the same as one call.
+    ``width``: the core's result per row: None a row like the input, 0 one
+    value, k > 0 k values.
     """
     r, n = rows.shape
     step = max(1, _VEC_BLOCK // max(n, 1))
-    out = numpy.empty(r if reduce else (r, n))
+    out = numpy.empty((r, n) if width is None else (r, width) if width else r)
     with numpy.errstate(all="ignore"):
         for i in range(0, r, step):
             sl = slice(i, i + step)
-            out[sl] = core(rows[sl]) if grows is None else core(rows[sl], grows[sl])
+            xb = numpy.asarray(rows[sl], dtype=_F64)          # float32 rows: float64 work
+            out[sl] = core(xb) if grows is None else core(xb, numpy.asarray(grows[sl], dtype=_F64))
+    return out
+
+
+def _vec_narrow_state(rows):
+    """Row statistics for rows that hold float32 or float16 values, in plain float64.
+
+    x_i - m is exact or nearly (two floats of 24 bits or fewer), exp(x_i - m) is NumPy's
+    float64 exp (within an ulp of float64), R = sum over every entry but the first
+    argmax a pairwise float64 sum: each is within about 2**-45 of its value, far
+    below half an ulp of float32 (2**-24), so softmax, log_softmax and (away from
+    cancellation, see :func:`_vec_lse_narrow`) logsumexp round to float32 as the
+    double-double kernels do, in a tenth of the passes."""
+    nan = numpy.isnan(rows).any(axis=1)
+    pin = rows == numpy.inf
+    pinf = pin.any(axis=1) & ~nan
+    m = rows.max(axis=1)
+    ninf = m == -numpy.inf
+    ms = numpy.where(nan | pinf | ninf, 0.0, m)
+    d = rows - ms[:, None]
+    e = numpy.exp(d)
+    ridx = numpy.arange(rows.shape[0])
+    k = numpy.argmax(rows, axis=1)
+    ek = e[ridx, k]
+    e[ridx, k] = 0.0
+    rsum = e.sum(axis=1)                         # R: every entry but the first argmax
+    e[ridx, k] = ek
+    cnt = pin.sum(axis=1)
+    return {"m": ms, "d": d, "e": e, "R": rsum, "nan": nan, "pinf": pinf, "ninf": ninf, "pin": pin,
+            "cnt": numpy.maximum(cnt, 1).astype(numpy.float64)}
+
+
+def _vec_softmax_narrow(rows):
+    st = _vec_narrow_state(rows)
+    out = st["e"] / (1 + st["R"])[:, None]
+    pv = numpy.where(st["pin"], 1.0 / st["cnt"][:, None], 0.0)
+    return _vec_special(out, st, numpy.nan, pv, 0.0)
+
+
+def _vec_log_softmax_narrow(rows):
+    st = _vec_narrow_state(rows)
+    out = st["d"] - numpy.log1p(st["R"])[:, None]
+    pv = numpy.where(st["pin"], 0.0 - numpy.log(st["cnt"])[:, None], -numpy.inf)
+    return _vec_special(out, st, numpy.nan, pv, -numpy.inf)
+
+
+def _vec_lse_narrow(rows):
+    """m + log1p(R) in float64; rows where that sum cancels (below 2**-20 of its terms:
+    ties near -log n) go through the double-double kernel."""
+    st = _vec_narrow_state(rows)
+    lp = numpy.log1p(st["R"])
+    out = st["m"] + lp
+    out[st["nan"]] = numpy.nan
+    out[st["ninf"]] = -numpy.inf
+    out[st["pinf"]] = numpy.inf
+    close = numpy.abs(out) < 2.0 ** -20 * (numpy.abs(st["m"]) + lp)
+    if close.any():
+        i = close.nonzero()[0]
+        out[i] = _vec_lse_core(rows[i])
     return out
 
 
@@ -323,8 +370,8 @@ def _vec_lse_core(rows):
     return out
 
 
-def logsumexp(x, axis=-1):
-    r"""log(sum_i exp(x_i)) along ``axis`` (the axis is removed).
+def _vec_core_logsumexp(rows):
+    r"""log(sum_i exp(x_i)) per row (rows: float64 (r, n), n >= 1).
 
     .. math:: \mathrm{lse}(x) = m + \operatorname{log1p}(R),\quad
               m = \max_i x_i,\ R = \sum_{i \ne k} e^{x_i - m}
@@ -334,14 +381,9 @@ def logsumexp(x, axis=-1):
     double-double; stable form of the LogSumExp (Nielsen & Sun 2016;
     docs/numerics.md pitfall 12), accurate also where m + log1p(R) cancels.
     Special values: +inf in a row gives +inf, an all -inf row gives -inf, nan
-    gives nan, an empty axis gives -inf. 0-d input raises ValueError.
+    gives nan.
     """
-    rows, dtype, shape, axis = _vec_rows(x, axis)
-    if rows.shape[-1] == 0:
-        return _vec_back(numpy.full(rows.shape[0], -numpy.inf), dtype, shape, axis,
-                         keep_axis=False)
-    out = _vec_blocked(_vec_lse_core, rows, reduce=True)
-    return _vec_back(out, dtype, shape, axis, keep_axis=False)
+    return _vec_blocked(_vec_lse_core if rows.dtype == _F64 else _vec_lse_narrow, rows, width=0)
 
 
 def _vec_log_softmax_core(rows):
@@ -352,21 +394,18 @@ def _vec_log_softmax_core(rows):
     return _vec_special(out, st, numpy.nan, pv, -numpy.inf)
 
 
-def log_softmax(x, axis=-1):
-    r"""log(softmax(x)) along ``axis``: x_j - lse(x), never log(softmax).
+def _vec_core_log_softmax(rows):
+    r"""log(softmax(x)) per row: x_j - lse(x), never log(softmax).
 
     .. math:: \log\operatorname{softmax}(x)_j = (x_j - m) - \operatorname{log1p}(R)
 
-    with x_j - m and log1p(R) as double-doubles (see :func:`logsumexp`), so
+    with x_j - m and log1p(R) as double-doubles (see :func:`_vec_core_logsumexp`), so
     the dominant entry gets -log1p(R) (not 0) and entries far below the max
     keep every digit (docs/numerics.md pitfall 13; PyTorch LogSoftmax). Special
     values: a row with +inf entries gives -log(count) on them and -inf
     elsewhere; an all -inf row gives -inf; nan in a row gives a nan row.
     """
-    rows, dtype, shape, axis = _vec_rows(x, axis)
-    if rows.size == 0:
-        return _vec_back(rows, dtype, shape, axis)
-    return _vec_back(_vec_blocked(_vec_log_softmax_core, rows), dtype, shape, axis)
+    return _vec_blocked(_vec_log_softmax_core if rows.dtype == _F64 else _vec_log_softmax_narrow, rows)
 
 
 def _vec_softmax_core(rows):
@@ -376,8 +415,8 @@ def _vec_softmax_core(rows):
     return _vec_special(out, st, numpy.nan, pv, 0.0)
 
 
-def softmax(x, axis=-1):
-    r"""exp(x_j) / sum_i exp(x_i) along ``axis`` (Bridle 1990).
+def _vec_core_softmax(rows):
+    r"""exp(x_j) / sum_i exp(x_i) per row (Bridle 1990).
 
     .. math:: \operatorname{softmax}(x)_j = \frac{e^{x_j - m}}{S},\quad S = 1 + R
 
@@ -388,31 +427,17 @@ def softmax(x, axis=-1):
     uniform over them and 0 elsewhere; an all -inf row gives 0; nan in a row
     gives a nan row.
     """
-    rows, dtype, shape, axis = _vec_rows(x, axis)
-    if rows.size == 0:
-        return _vec_back(rows, dtype, shape, axis)
-    return _vec_back(_vec_blocked(_vec_softmax_core, rows), dtype, shape, axis)
+    return _vec_blocked(_vec_softmax_core if rows.dtype == _F64 else _vec_softmax_narrow, rows)
 
 
-def logsumexp_grad(x, axis=-1):
-    r"""Gradient of :func:`logsumexp`: d lse / d x_j = exp(x_j - lse(x)) = softmax(x)_j.
+def _vec_core_logsumexp_grad(rows):
+    """Gradient of the logsumexp: d lse / d x_j = exp(x_j - lse(x)) = softmax(x)_j.
 
-    Same kernel and special values as :func:`softmax`; an all -inf row has
-    gradient 0 (masked rows contribute nothing, unlike PyTorch #31829 and
+    Same kernel and special values as :func:`_vec_core_softmax`; an all -inf row
+    has gradient 0 (masked rows contribute nothing, unlike PyTorch #31829 and
     JAX #6811, which return nan).
     """
-    return softmax(x, axis=axis)
-
-
-def _vec_rows_g(x, g, axis):
-    """Rows of x and g; g takes x's dtype (as in the C backend), shapes must match."""
-    xa = _asfloat(x)
-    ga = _asfloat(g)
-    if xa.shape != ga.shape:
-        raise ValueError(f"x and g must have the same shape, got {xa.shape} and {ga.shape}")
-    rows, dtype, shape, axis2 = _vec_rows(xa, axis)
-    grows = _vec_rows(ga.astype(dtype), axis)[0]
-    return rows, grows, dtype, shape, axis2
+    return _vec_core_softmax(rows)
 
 
 def _vec_softmax_vjp_core(rows, grows):
@@ -444,8 +469,8 @@ def _vec_softmax_vjp_core(rows, grows):
     return _vec_special(out, st, numpy.nan, pv, 0.0)
 
 
-def softmax_vjp(x, g, axis=-1):
-    r"""Vector-Jacobian product of :func:`softmax`: dx = J^T g = y * (g - sum(g * y)).
+def _vec_core_softmax_vjp(rows, grows):
+    r"""Vector-Jacobian product of the softmax per row: dx = J^T g = y * (g - sum(g * y)).
 
     .. math:: dx_i = y_i \frac{D_i}{S},\quad
               D_i = \sum_j e_j (g_i - g_j) = (g_i - c) S - \sum_j e_j (g_j - c)
@@ -457,13 +482,9 @@ def softmax_vjp(x, g, axis=-1):
     g = const gives exactly 0. g is scaled by a power of 2 per row, so any
     finite g works. Special values: a row with +inf entries uses the limiting
     softmax (uniform over them); an all -inf row gives 0; nan in x gives a
-    nan row. x and g must have the same shape (ValueError); the result has
-    x's dtype.
+    nan row.
     """
-    rows, grows, dtype, shape, axis = _vec_rows_g(x, g, axis)
-    if rows.size == 0:
-        return _vec_back(rows, dtype, shape, axis)
-    return _vec_back(_vec_blocked(_vec_softmax_vjp_core, rows, grows), dtype, shape, axis)
+    return _vec_blocked(_vec_softmax_vjp_core, rows, grows)
 
 
 def _vec_log_softmax_vjp_core(rows, grows):
@@ -487,8 +508,8 @@ def _vec_log_softmax_vjp_core(rows, grows):
     return _vec_special(out, st, numpy.nan, pv, 0.0)
 
 
-def log_softmax_vjp(x, g, axis=-1):
-    r"""Vector-Jacobian product of :func:`log_softmax`: dx = g - softmax(x) * sum(g).
+def _vec_core_log_softmax_vjp(rows, grows):
+    r"""Vector-Jacobian product of the log_softmax per row: dx = g - softmax(x) * sum(g).
 
     .. math:: dx_i = g_i - \frac{e_i}{S} G = \frac{g_i S - e_i G}{S},\quad
               G = \sum_j g_j
@@ -498,10 +519,202 @@ def log_softmax_vjp(x, g, axis=-1):
     does not cancel (docs/numerics.md pitfall 13). g is scaled by a power of 2 per
     row, so any finite g works. Special values: a row with +inf entries uses
     the limiting softmax (uniform over them); an all -inf row gives 0
-    (masked); nan in x gives a nan row. x and g must have the same shape
-    (ValueError); the result has x's dtype.
+    (masked); nan in x gives a nan row.
     """
-    rows, grows, dtype, shape, axis = _vec_rows_g(x, g, axis)
-    if rows.size == 0:
-        return _vec_back(rows, dtype, shape, axis)
-    return _vec_back(_vec_blocked(_vec_log_softmax_vjp_core, rows, grows), dtype, shape, axis)
+    return _vec_blocked(_vec_log_softmax_vjp_core, rows, grows)
+
+
+def _vec_lse_b_core(rows, brows):
+    """[log|S|, sign(S)] per row, S = sum_i b_i exp(x_i) (scipy.special.logsumexp's b=).
+
+    Entries with b_i = 0 drop out (as in SciPy, also where x_i is +-inf or nan).
+    With m = max x_i over the rest, x_i - m exact and exp(x_i - m) = 2**k_i (eh + el)
+    in double-double (as for the unweighted kernel), each term b_i exp(x_i - m) is
+    formed exactly from b's mantissa and scaled by a power of 2 relative to the
+    largest term (so nothing overflows and the largest term is normal); S is a
+    compensated sum and log|S| a double-double log, so for b > 0 the result keeps
+    the unweighted kernel's accuracy.  Where the terms of both signs cancel, S
+    keeps about 2**-104 of the largest term: the sum's own condition number.
+    Special values: a nan term (x or b nan, an infinite b times exp(-inf)) gives
+    nan; infinite terms of one sign give log|S| = inf with that sign, of both signs
+    nan; no term left (all -inf or all b = 0) gives -inf with sign 0.
+    """
+    nz = brows != 0
+    xs = numpy.where(nz, rows, -numpy.inf)
+    binf = numpy.isinf(brows)
+    nan_t = numpy.isnan(xs) | numpy.isnan(brows) | (binf & (xs == -numpy.inf))
+    inf_t = nz & ~nan_t & ((xs == numpy.inf) | binf)
+    pos = (inf_t & (brows > 0)).any(axis=1)
+    neg = (inf_t & (brows < 0)).any(axis=1)
+    nan = nan_t.any(axis=1) | (pos & neg)
+    special = nan | pos | neg
+    fin = ~special[:, None] & nz & (xs > -numpy.inf)     # the regular terms
+    x0 = numpy.where(fin, xs, -numpy.inf)
+    m = x0.max(axis=1)
+    ms = numpy.where(numpy.isfinite(m), m, 0.0)
+    dh, dl = _two_sum(numpy.where(fin, x0, ms[:, None]), -ms[:, None])
+    low = ~fin | (dh < _VEC_VJP_FLOOR)
+    eh, el, ek = _vec_exp2(numpy.where(low, 0.0, dh), numpy.where(low, 0.0, dl))
+    bm, be = numpy.frexp(numpy.where(fin, brows, 1.0))
+    sc = numpy.where(low, -100000, be + ek)                   # log2 of the term, to within 1
+    top = sc.max(axis=1)
+    top = numpy.where(top < -50000, 0, top)
+    p, pe = _two_prod(bm, eh)
+    pe = pe + bm * el
+    shift = numpy.maximum(sc - top[:, None], -2000)
+    th = numpy.where(low, 0.0, numpy.ldexp(p, shift))
+    tl = numpy.where(low, 0.0, numpy.ldexp(pe, shift))
+    sh, sl = _vec_sum2(th)
+    sh, sl = _two_sum(sh, sl + tl.sum(axis=1))
+    sign = numpy.sign(sh)
+    ah, al = numpy.abs(sh), numpy.where(sh < 0, -sl, sl)
+    zero = ah == 0
+    lh, ll = _vec_log_dd(numpy.where(zero, 1.0, ah), numpy.where(zero, 0.0, al))
+    kh, kl = _two_prod(top.astype(numpy.float64), _LN2[0])
+    kl = kl + top * _LN2[1]
+    s, t = _two_sum(ms, kh)
+    s, t2 = _two_sum(s, lh)
+    out = s + (t + t2 + kl + ll)
+    out = numpy.where(zero, -numpy.inf, out)
+    out = numpy.where(special, numpy.inf, out)
+    sign = numpy.where(special, numpy.where(pos, 1.0, -1.0), sign)
+    out = numpy.where(nan, numpy.nan, out)
+    sign = numpy.where(nan, numpy.nan, sign)
+    return numpy.stack([out, sign], axis=1)
+
+
+# --------------------------------------------------------------------------
+# Front end: axes, dtypes, out=; shared with the C backend's loader
+# --------------------------------------------------------------------------
+def _vec_axes(name, axis, ndim):
+    """``axis`` (None: all of them; an int; a tuple of ints) as a sorted tuple of distinct
+    axes of an ``ndim``-dimensional array, or ValueError naming it."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if isinstance(axis, tuple) else (axis,)
+    out = []
+    for ax in items:
+        if isinstance(ax, bool) or not isinstance(ax, (int, numpy.integer)):
+            raise ValueError(f"{name}: axis must be None, an integer or a tuple of integers, got {axis!r}")
+        if not -ndim <= int(ax) < ndim:
+            raise ValueError(f"{name}: axis {int(ax)} is out of bounds for an array of dimension {ndim}")
+        out.append(int(ax) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: repeated axis in {axis!r}")
+    return tuple(sorted(out))
+
+
+def _vec_layout(name, a, axis):
+    """``(rows, layout)``: a's entries as rows (r, n) over the axes of ``axis``, moved
+    last (a view when that needs no copy), and what :func:`_vec_put` needs to
+    restore the shape.  A 0-d input is one row of one entry."""
+    b = a.reshape(1) if a.ndim == 0 else a
+    axes = _vec_axes(name, axis, b.ndim)
+    k = b.ndim - len(axes)
+    moved = numpy.moveaxis(b, axes, range(k, b.ndim))
+    r = math.prod(moved.shape[:k])
+    n = math.prod(moved.shape[k:])
+    return moved.reshape(r, n), (a.shape, b.shape, moved.shape, axes, k)
+
+
+def _vec_shape(lay, reduces, keepdims=False):
+    """The shape of a kernel's result for the input of layout ``lay``."""
+    shape, full, moved, axes, k = lay
+    if not reduces:
+        return shape
+    if not shape:
+        return ()
+    if keepdims:
+        return tuple(1 if i in axes else s for i, s in enumerate(full))
+    return moved[:k]
+
+
+def _vec_put(res, lay, reduces, keepdims=False):
+    """Rows of results (r, n), or one value per row (r,), in the input's axis order."""
+    shape, full, moved, axes, k = lay
+    if reduces:
+        return res.reshape(_vec_shape(lay, True, keepdims))
+    back = numpy.moveaxis(res.reshape(moved), range(k, len(full)), axes)
+    return back.reshape(shape)
+
+
+def _vec_out(name, out, shape, dtype):
+    """out checked (see :func:`_out`), or None."""
+    return None if out is None else _out(name, out, shape, dtype)
+
+
+def _vec_result(res, dtype, out):
+    """``res`` rounded to ``dtype`` (into ``out`` when given); a 0-d result as a NumPy scalar."""
+    with numpy.errstate(all="ignore"):          # float32 overflow rounds to inf
+        res = numpy.asarray(res, dtype=dtype)
+        if out is not None:
+            numpy.copyto(out, res, casting="same_kind")
+            return out
+    return res if res.ndim else res[()]
+
+
+def _vec_input(name, x, axis, work):
+    """``(rows in the working dtype, layout, result dtype)``."""
+    a, dtype = _asfloat(x, name)
+    rows, lay = _vec_layout(name, a, axis)
+    wdt = (dtype if dtype.itemsize < 8 else _F64) if work is None else work(dtype)
+    with numpy.errstate(all="ignore"):
+        return numpy.ascontiguousarray(rows, dtype=wdt), lay, dtype, a.shape
+
+
+def _vec_other(name, what, v, shape, axis, dtype):
+    """A second operand (g, b) broadcast to x's shape, as rows like x's."""
+    va = numpy.asarray(v)
+    _result_dtype(name, va)
+    try:
+        vb = numpy.broadcast_to(va, shape)
+    except ValueError:
+        raise ValueError(f"{name}: {what} of shape {va.shape} does not broadcast to x's shape {shape}") from None
+    rows, _ = _vec_layout(name, vb, axis)
+    with numpy.errstate(all="ignore"):
+        return numpy.ascontiguousarray(rows, dtype=dtype)
+
+
+def _vec_rowwise(name, core, x, axis, out, work=None):
+    """``core(rows)`` (softmax, log_softmax, logsumexp_grad) along ``axis``."""
+    rows, lay, dtype, shape = _vec_input(name, x, axis, work)
+    out = _vec_out(name, out, shape, dtype)
+    res = core(rows) if rows.size else rows
+    return _vec_result(_vec_put(res, lay, False), dtype, out)
+
+
+def _vec_rowwise_g(name, core, x, g, axis, out, work=None):
+    """``core(rows, g rows)`` (the VJPs) along ``axis``; g broadcasts to x's shape and
+    takes x's dtype first (as in the C backend)."""
+    rows, lay, dtype, shape = _vec_input(name, x, axis, work)
+    grows = _vec_other(name, "g", g, shape, axis, dtype).astype(rows.dtype)
+    out = _vec_out(name, out, shape, dtype)
+    res = core(rows, grows) if rows.size else rows
+    return _vec_result(_vec_put(res, lay, False), dtype, out)
+
+
+def _vec_lse(name, x, axis, b, keepdims, return_sign, out, core=None, work=None):
+    """The logsumexp along ``axis`` (``core``: the unweighted kernel on rows), with
+    SciPy's ``b`` weights and ``return_sign``; weighted rows always go through
+    :func:`_vec_lse_b_core`."""
+    rows, lay, dtype, shape = _vec_input(name, x, axis, work)
+    out = _vec_out(name, out, _vec_shape(lay, True, keepdims), dtype)
+    if b is None:
+        if rows.shape[1] == 0:
+            res = numpy.full(rows.shape[0], -numpy.inf)
+        else:
+            res = (core or _vec_core_logsumexp)(rows)
+        sign = numpy.where(numpy.isnan(res), numpy.nan, numpy.where(res == -numpy.inf, 0.0, 1.0))
+    else:
+        brows = _vec_other(name, "b", b, shape, axis, _F64)
+        if rows.shape[1] == 0:
+            both = numpy.tile([-numpy.inf, 0.0], (rows.shape[0], 1))
+        else:
+            both = _vec_blocked(_vec_lse_b_core, rows.astype(_F64), brows, width=2)
+        res, sign = both[:, 0], both[:, 1]
+        if not return_sign:
+            res = numpy.where(sign < 0, numpy.nan, res)
+    lse = _vec_result(_vec_put(res, lay, True, keepdims), dtype, out)
+    if return_sign:
+        return lse, _vec_result(_vec_put(sign, lay, True, keepdims), dtype, None)
+    return lse
