@@ -21,6 +21,30 @@ class KernelPrinterMixin:
 
     dtype = "float64"
 
+    #: shared subexpression -> the name of the local variable that holds it (see
+    #: :meth:`doprint_shared`); empty outside it
+    _shared: dict = {}
+
+    def _print(self, expr, **kwargs):
+        name = self._shared.get(expr) if isinstance(expr, sp.Basic) else None
+        return name if name is not None else super()._print(expr, **kwargs)
+
+    def doprint_shared(self, expr, prefix="cse"):
+        """``(lets, text)``: ``expr`` printed with every function call that occurs more
+        than once in it (:func:`shared_calls`) evaluated once, into a local variable:
+        ``lets`` is ``[(name, printed value), ...]`` in dependency order, and ``text``
+        refers to the names.  The expression tree itself is not rebuilt (which would
+        re-evaluate the unevaluated sums that carry exact constants as hi + lo)."""
+        lets = []
+        try:
+            self._shared = {}
+            for i, node in enumerate(shared_calls(expr)):
+                lets.append((f"{prefix}{i}", self.doprint(node)))
+                self._shared[node] = f"{prefix}{i}"
+            return lets, self.doprint(expr)
+        finally:
+            self._shared = {}
+
     # --- numbers ------------------------------------------------------------------------
     def _print_Integer(self, expr):
         return self._int(int(expr))
@@ -139,6 +163,19 @@ class KernelPrinterMixin:
         return expr.name
 
     _print_Dummy = _print_Symbol
+
+
+def shared_calls(expr) -> list:
+    """The function calls (elementary functions, primitives, non-integer powers) that
+    occur more than once in ``expr``, smallest first, so that each one's value only
+    refers to calls listed before it.  Printed kernels evaluate every branch (selects),
+    so a call shared by two branches is evaluated once either way."""
+    counts: dict = {}
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Function) or (isinstance(node, sp.Pow) and not node.exp.is_Integer):
+            counts[node] = counts.get(node, 0) + 1
+    repeated = [n for n, c in counts.items() if c > 1]
+    return sorted(repeated, key=lambda n: (sum(1 for _ in sp.preorder_traversal(n)), sp.default_sort_key(n)))
 
 
 def needs_parens(expr) -> bool:  # pragma: no cover - helper kept for templates' docs

@@ -135,6 +135,11 @@ def _dtype_names(d: DType) -> dict:
             "SEL": "symact__sel" if d.name == "float64" else "symact__sel_f32"}
 
 
+def _variant(printer, d: DType, expr) -> dict:
+    lets, text = printer.doprint_shared(expr)
+    return dict(_dtype_names(d), expr=text, lets=[{"name": n, "expr": e} for n, e in lets])
+
+
 def _signature(spec, d: DType) -> str:
     t = d.ctype
     if spec.vector:
@@ -196,7 +201,8 @@ class CBackend(Backend):
                 "summary": safe_comment(spec.description),
                 "params": [{"name": p.name} for p in spec.params],
                 # the stable form, printed once per dtype it is computed in
-                "variants": [dict(_dtype_names(d), expr=printers[d.tag].doprint(expr)) for d in variants],
+                # (calls that occur more than once evaluated once, into locals)
+                "variants": [_variant(printers[d.tag], d, expr) for d in variants],
                 # the entry points, one per dtype: read T, compute in CT, write T
                 "dtypes": [dict(_dtype_names(compute[d.name]), T=d.ctype, tag=d.tag,
                                 constraints=[printers[d.tag].doprint(c) for c in spec.constraints],

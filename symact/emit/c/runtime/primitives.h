@@ -61,14 +61,14 @@ SYMACT__INLINE double symact__log_sigmoid_f64(double u)
     return symact__sel(u < 0, u, 0) - symact__elem_log1p_f64(symact__elem_exp_f64(-fabs(u)));
 }
 
-/* 1/(1 + exp(-u)) from e = exp(-|u|), by the sign of u, so exp never overflows [2]. */
+/* 1/(1 + exp(-u)) from e = exp(-|u|), by the sign of u, so exp never overflows [2]:
+ * 1/(1 + e) or e/(1 + e), the numerator chosen before the one division. */
 SYMACT__INLINE double symact__sigmoid_f64(double u)
 {
     double e = symact__elem_exp_f64(-fabs(u));
-    int small = e < SYMACT__SMALL;
-    double pos = symact__sel(small, 1 - e, 1 / (1 + e));
-    double neg = symact__sel(small, e - e * e, e / (1 + e));
-    return symact__sel(u >= 0, pos, neg);
+    int pos = u >= 0;
+    double q = symact__sel(pos, 1, e) / (1 + e);
+    return symact__sel(e < SYMACT__SMALL, symact__sel(pos, 1 - e, e - e * e), q);
 }
 
 /* sigmoid(u)*sigmoid(-u) = e/(1 + e)^2, e = exp(-|u|) [2] */
@@ -76,7 +76,7 @@ SYMACT__INLINE double symact__dsigmoid_f64(double u)
 {
     double e = symact__elem_exp_f64(-fabs(u));
     double t = 1 + e;
-    return symact__sel(e < SYMACT__SMALL, e - 2 * e * e, e / t / t);
+    return symact__sel(e < SYMACT__SMALL, e - 2 * e * e, e / (t * t)); /* t*t: as many roundings as two divisions, t <= 2 */
 }
 
 /* 1 - tanh(u)^2 = 4e/(1 + e)^2, e = exp(-2|u|) [9]; in the tail 4e itself, as
@@ -89,7 +89,7 @@ SYMACT__INLINE double symact__sech2_f64(double u)
     symact__dd s = symact__two_sum(symact__c_LN4[0], -2 * a);
     double e = symact__elem_exp_dd_f64(symact__sel(tail, s.hi, -2 * a), symact__sel(tail, s.lo + symact__c_LN4[1], 0));
     double t = 1 + e;
-    double body = symact__sel(e < SYMACT__SMALL, 4 * (e - 2 * e * e), 4 * e / t / t);
+    double body = symact__sel(e < SYMACT__SMALL, 4 * (e - 2 * e * e), 4 * e / (t * t));
     return symact__sel(tail, e, body);
 }
 
@@ -108,11 +108,11 @@ SYMACT__INLINE double symact__mul_sigmoid_f64(double a, double u)
     int tail = m < SYMACT__TAIL;
     double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * m, m));
     double e = symact__sel(tail, h * h, h);
-    double p = a * e;
-    /* the 1 - e forms only where they cannot give inf - inf */
-    double pos = symact__sel((e < SYMACT__SMALL) & (e > 0), a - a * e, a / (1 + e));
-    double neg = symact__sel((e < SYMACT__SMALL) & (fabs(p) != HUGE_VAL), p - p * e, p / (1 + e));
-    return symact__sel(u >= 0, pos, symact__sel(tail, symact__scaled_tail_f64(a, h), neg));
+    int pos = u >= 0;
+    double n = symact__sel(pos, a, a * e); /* a/(1 + e) or a e/(1 + e): one division */
+    /* the n - n e form only where it cannot give inf - inf */
+    double q = symact__sel((e < SYMACT__SMALL) & (e > 0) & (fabs(n) != HUGE_VAL), n - n * e, n / (1 + e));
+    return symact__sel(pos | !tail, q, symact__scaled_tail_f64(a, h));
 }
 
 /* a*sigmoid(u)*sigmoid(-u) = a*e/(1 + e)^2, e = exp(-|u|), the tail scaled [7] */
@@ -122,7 +122,7 @@ SYMACT__INLINE double symact__mul_dsigmoid_f64(double a, double u)
     int tail = m < SYMACT__TAIL;
     double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * m, m));
     double p = a * h, t = 1 + h;
-    double body = symact__sel((h < SYMACT__SMALL) & (fabs(p) != HUGE_VAL), p - 2 * p * h, p / t / t);
+    double body = symact__sel((h < SYMACT__SMALL) & (fabs(p) != HUGE_VAL), p - 2 * p * h, p / t / t); /* not p/(t*t): silu' sums this against a near-equal term */
     return symact__sel(tail, symact__scaled_tail_f64(a, h), body);
 }
 
