@@ -13,6 +13,7 @@ import importlib
 REGISTRY = {
     "numpy": "symact.emit.numpy:BACKEND",
     "c": "symact.emit.c:BACKEND",
+    "torch": "symact.emit.torch:BACKEND",
 }
 
 #: Backend names in registry order.
