@@ -163,6 +163,9 @@ def test_float32_works_without_64_bit_types():
     with mpmath.workdps(40):
         assert _ulps(float(y[0]), mpmath.mpf(float(x[0])) * mpmath.ncdf(float(x[0])), np.float32) <= 1
     assert jax.grad(lambda v: jnp.sum(J.softmax(v)))(x.reshape(1, 3)).dtype == jnp.float32
+    for name in ("softmax", "log_softmax", "logsumexp"):
+        assert jax.jit(getattr(J, name))(x.reshape(1, 3)).dtype == jnp.float32, name
+        assert jax.jit(jax.grad(lambda v, f=getattr(J, name): jnp.sum(f(v))))(x.reshape(1, 3)).dtype == jnp.float32
 
 
 # --- the peers' failure points, against mpmath ----------------------------------------------------

@@ -102,8 +102,12 @@ def _any(t, axis):
 
 
 def _argmax(t, axis):
-    """The index of the first maximum along ``axis``."""
-    return jnp.argmax(t, axis=axis)
+    """The index of the first maximum along ``axis`` (the smallest index holding the max:
+    jnp.argmax, traced inside jit with 64-bit types off outside, builds a float32 initial
+    value for float64 operands and fails)."""
+    n = t.shape[axis]
+    index = jnp.arange(n).reshape([n if a == axis % t.ndim else 1 for a in range(t.ndim)])
+    return jnp.min(jnp.where(t == jnp.max(t, axis=axis, keepdims=True), index, n), axis=axis)
 
 
 def _arange(n, like):
