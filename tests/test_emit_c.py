@@ -165,3 +165,20 @@ def test_cbuild_caches_and_builds_concurrently(tmp_path):
     assert all(p.returncode == 0 for p in procs)
     assert outs[0] == outs[1] and Path(outs[0]).is_file()
     assert not [p for p in (tmp_path / "symact").iterdir() if p.suffix == ".tmp"]
+
+
+def test_compile_flags_default_and_override(monkeypatch, tmp_path):
+    """load_c() builds with -O3 -fno-math-errno and the machine's instruction set where
+    the compiler takes -march=native; $SYMACT_CFLAGS replaces the optimisation flags;
+    a compiler that refuses -march=native gets none."""
+    from symact.emit.c import loader
+    monkeypatch.delenv("SYMACT_CFLAGS", raising=False)
+    flags = loader.compile_flags()
+    assert flags[:2] == ["-O3", "-fno-math-errno"] and flags[-3:] == list(loader.BASE_FLAGS)
+    assert "-ffast-math" not in flags
+    monkeypatch.setenv("SYMACT_CFLAGS", "-O1 -DX=1")
+    assert loader.compile_flags() == ["-O1", "-DX=1", *loader.BASE_FLAGS]
+    fake = tmp_path / "cc-without-native"
+    fake.write_text("#!/bin/sh\nfor a; do [ \"$a\" = -march=native ] && exit 1; done\nexit 0\n")
+    fake.chmod(0o755)
+    assert loader.native_flags([str(fake)]) == []

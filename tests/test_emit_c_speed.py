@@ -12,8 +12,11 @@ import subprocess
 
 import pytest
 
+from symact.define.catalogue import ENTRIES
+from symact.emit.c.loader import BASE_FLAGS, load
 from symact.emit.resources import generated_dir
-from conftest import compiler_command
+from symact.verify import run as verify_run
+from conftest import compiler_command, required_compiler
 
 GEN = generated_dir()
 
@@ -56,3 +59,17 @@ def test_every_kernel_loop_vectorises(tmp_path):
     assert len([w for w, _ in loops if w.startswith("symact__loop_")]) >= 80
     missed = [f"{what} (line {line})" for what, line in loops if line not in vec]
     assert not missed, "not vectorised: " + ", ".join(missed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt", [("-O2",), ("-O2", "-DSYMACT_USE_LIBM"), ("-O0",)],
+                         ids=["portable-O2", "libm-reference", "O0"])
+def test_other_builds_stay_within_budget(opt, monkeypatch):
+    """The build without -march (no FMA: Dekker's products; SSE2 only), the scalar libm
+    reference build and the unoptimised one: every C kernel within the budget, as the
+    default -O3 -march=native build is (tests/test_verify_budget.py)."""
+    cc = required_compiler("gcc")
+    monkeypatch.setenv("CC", " ".join(cc))
+    module = load(flags=[*opt, *BASE_FLAGS])
+    report = verify_run(ENTRIES, modules={"c": module}, progress=None)
+    assert report.measurements and report.ok, "\n".join(report.summary_lines())

@@ -24,8 +24,9 @@ from symact.cli.common import USER_ERRORS, dump_json, fail_usage
 def add_arguments(parser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="catalogue names (default: all)")
     from symact.emit.registry import NAMES
-    parser.add_argument("--backend", default=",".join(NAMES),
-                        help=f"comma-separated: {', '.join(NAMES)} (default: all)")
+    parser.add_argument("--backend", default=None,
+                        help=f"comma-separated: {', '.join(NAMES)} (default: every one that can run "
+                             "here; the others are named as skipped, with the reason)")
     parser.add_argument("--dtype", default="float32,float64", help="comma-separated: float32, float64 (default: both)")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -51,7 +52,7 @@ def run(args) -> int:
     try:
         for name in args.names:
             get(name)
-        backends = split_list(args.backend, BACKENDS, "backend")
+        backends = split_list(args.backend, BACKENDS, "backend") if args.backend is not None else None
         dtypes = split_list(args.dtype, tuple(FORMATS), "dtype")
     except USER_ERRORS as err:
         return fail_usage(str(err))
@@ -68,6 +69,17 @@ def run(args) -> int:
         except record.RecordError as err:
             return fail_usage(str(err))
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    if backends is None:
+        # every backend that can run here; one named explicitly but unavailable fails below
+        from symact.emit import registry
+        available = []
+        for b in BACKENDS:
+            reason = registry.get(b).unavailable()
+            if reason:
+                print(f"verify: backend {b} skipped: {reason}", file=sys.stderr)
+            else:
+                available.append(b)
+        backends = tuple(available)
     from symact.define.catalogue import ENTRIES
     report = verify_run(ENTRIES, args.names or None, backends=backends, dtypes=dtypes,
                         progress=progress)

@@ -137,10 +137,16 @@ def _short_numbers(expr):
 
 # --- the document's context --------------------------------------------------------------
 
-def columns() -> list[tuple[str, str]]:
-    """(backend, dtype) of every accuracy column: every registered backend's dtypes."""
+def columns(record=None) -> list[tuple[str, str]]:
+    """(backend, dtype) of every accuracy column: every registered backend's dtypes that
+    the record has results for (all of them without a record); a backend that could
+    not be measured where the record was made (jax on a CPU) has no column."""
     from symact.emit import registry
-    return [(name, d.name) for name, b in registry.backends().items() for d in b.dtypes]
+    cols = [(name, d.name) for name, b in registry.backends().items() for d in b.dtypes]
+    if not record:
+        return cols
+    seen = {key for k in record["kernels"].values() for key in k["results"]}
+    return [c for c in cols if f"{c[0]}/{c[1]}" in seen]
 
 
 def _properties(info: dict) -> list[dict]:
@@ -225,7 +231,7 @@ def _index_cells(specs, record, cols) -> list[str]:
 
 def context(entries, specs, forms, record) -> dict:
     """The template context of ``CATALOGUE.md`` (printed strings only)."""
-    cols = columns()
+    cols = columns(record)
     by_activation: dict = {}
     for s in specs:
         by_activation.setdefault(s.activation, []).append(s)
@@ -272,7 +278,7 @@ def render_files(entries, specs, forms, env, record=None) -> dict[str, str]:
     entries = list(entries)
     files = {DOCUMENT: render(TEMPLATE, context(entries, specs, forms, record), ".md", env)}
     relu = get("relu")
-    cols = columns()
+    cols = columns(record)
     budget = float((record or {}).get("budget_ulp", 4.0))
     by_activation: dict = {}
     for s in specs:

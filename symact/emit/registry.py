@@ -13,6 +13,8 @@ import importlib
 REGISTRY = {
     "numpy": "symact.emit.numpy:BACKEND",
     "c": "symact.emit.c:BACKEND",
+    "torch": "symact.emit.torch:BACKEND",
+    "jax": "symact.emit.jax:BACKEND",
 }
 
 #: Backend names in registry order.

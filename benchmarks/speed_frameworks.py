@@ -1,0 +1,158 @@
+"""Speed of symact's torch and JAX kernels against the frameworks' own functions, on one thread.
+
+    python benchmarks/speed_frameworks.py [--framework torch,jax] [--dtype float32,float64]
+                                          [--n 1000000] [--compile] [--only gelu,softmax]
+
+For each activation both frameworks have (GELU, SiLU, softplus, ...; softmax,
+log_softmax and logsumexp on rows of 1000), the median time of the forward pass
+and of forward + backward (the gradient of the sum) over ``--n`` elements, for
+symact's function and the framework's own (``torch.nn.functional.gelu``,
+``jax.nn.gelu``, ...) in the same run, and their ratio (symact / framework: the
+cost of accuracy).  torch runs eagerly, and with ``--compile`` also under
+``torch.compile`` (inductor; the compilation itself is not timed, and takes
+minutes for the larger kernels); JAX runs under ``jax.jit``.  One thread:
+``torch.set_num_threads(1)``; XLA's CPU client with one thread (set before jax
+is imported).  Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+#: (symact name, the framework's own as an attribute path; None: not in the framework)
+PAIRS = {
+    "torch": {
+        "relu": "torch.nn.functional.relu", "gelu": "torch.nn.functional.gelu",
+        "gelu_tanh": "gelu_tanh", "silu": "torch.nn.functional.silu",
+        "softplus": "torch.nn.functional.softplus", "sigmoid": "torch.sigmoid", "tanh": "torch.tanh",
+        "elu": "torch.nn.functional.elu", "mish": "torch.nn.functional.mish",
+        "log_sigmoid": "torch.nn.functional.logsigmoid", "softmax": "torch.softmax",
+        "log_softmax": "torch.log_softmax", "logsumexp": "torch.logsumexp",
+    },
+    "jax": {
+        "relu": "jax.nn.relu", "gelu": "gelu_erf", "gelu_tanh": "jax.nn.gelu", "silu": "jax.nn.silu",
+        "softplus": "jax.nn.softplus", "sigmoid": "jax.nn.sigmoid", "tanh": "jax.numpy.tanh",
+        "elu": "jax.nn.elu", "mish": "jax.nn.mish", "log_sigmoid": "jax.nn.log_sigmoid",
+        "softmax": "jax.nn.softmax", "log_softmax": "jax.nn.log_softmax",
+        "logsumexp": "jax.nn.logsumexp",
+    },
+}
+VECTOR = ("softmax", "log_softmax", "logsumexp")
+
+
+def _median_time(fn, repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _resolve(path: str):
+    import importlib
+    module, _, attr = path.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+def torch_rows(names, dtypes, n, repeat, compile_too):
+    import torch
+
+    import symact_torch
+
+    torch.set_num_threads(1)
+    native_special = {"gelu_tanh": lambda x: torch.nn.functional.gelu(x, approximate="tanh")}
+    for name in names:
+        ours = getattr(symact_torch, name)
+        theirs = native_special.get(name) or _resolve(PAIRS["torch"][name])
+        if name in VECTOR:
+            ours_fn = (lambda f: lambda x: f(x, dim=-1))(ours)
+            theirs_fn = (lambda f: lambda x: f(x, -1))(theirs)
+        else:
+            ours_fn, theirs_fn = ours, theirs
+        for dtype in dtypes:
+            gen = torch.Generator().manual_seed(0)
+            shape = (n // 1000, 1000) if name in VECTOR else (n,)
+            x = (torch.randn(shape, generator=gen, dtype=torch.float64) * 5).to(getattr(torch, dtype))
+            modes = [("eager", ours_fn, theirs_fn)]
+            if compile_too:
+                modes.append(("compile", torch.compile(ours_fn), torch.compile(theirs_fn)))
+            for mode, a, b in modes:
+                yield ("torch", mode, name, dtype) + _pair(torch, a, b, x, repeat)
+
+
+def _pair(torch, a, b, x, repeat):
+    def fwd(f):
+        def run():
+            with torch.no_grad():
+                f(x)
+        return run
+
+    def fwd_bwd(f):
+        def run():
+            xg = x.detach().requires_grad_(True)
+            f(xg).sum().backward()
+        return run
+
+    return (_median_time(fwd(a), repeat), _median_time(fwd(b), repeat),
+            _median_time(fwd_bwd(a), repeat), _median_time(fwd_bwd(b), repeat))
+
+
+def jax_rows(names, dtypes, n, repeat):
+    import jax
+    import jax.numpy as jnp
+
+    import symact_jax
+
+    special = {"gelu_erf": lambda x: jax.nn.gelu(x, approximate=False)}
+    for name in names:
+        ours = getattr(symact_jax, name)
+        path = PAIRS["jax"][name]
+        theirs = special.get(path) or _resolve(path)
+        for dtype in dtypes:
+            with jax.enable_x64(dtype == "float64"):
+                shape = (n // 1000, 1000) if name in VECTOR else (n,)
+                x = jax.random.normal(jax.random.PRNGKey(0), shape, dtype=getattr(jnp, dtype)) * 5
+                row = []
+                for f in (ours, theirs):
+                    fwd = jax.jit(f)
+                    grad = jax.jit(jax.grad(lambda v, f=f: jnp.sum(f(v))))
+                    row.append((_median_time(lambda: fwd(x).block_until_ready(), repeat),
+                                _median_time(lambda: grad(x).block_until_ready(), repeat)))
+                yield ("jax", "jit", name, dtype, row[0][0], row[1][0], row[0][1], row[1][1])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--framework", default="torch,jax")
+    ap.add_argument("--dtype", default="float32,float64")
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--compile", action="store_true", help="torch: also under torch.compile (slow to compile)")
+    ap.add_argument("--only", default="", help="comma-separated activation names")
+    args = ap.parse_args(argv)
+    frameworks = [f for f in args.framework.split(",") if f]
+    dtypes = [d for d in args.dtype.split(",") if d]
+    if "jax" in frameworks:
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                                   " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    print("| framework | mode | activation | dtype | symact fwd ms | own fwd ms | fwd ratio "
+          "| symact fwd+bwd ms | own fwd+bwd ms | fwd+bwd ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for fw in frameworks:
+        names = [n for n in PAIRS[fw] if not args.only or n in args.only.split(",")]
+        rows = torch_rows(names, dtypes, args.n, args.repeat, args.compile) if fw == "torch" else \
+            jax_rows(names, dtypes, args.n, args.repeat)
+        for fwk, mode, name, dtype, af, bf, ab, bb in rows:
+            print(f"| {fwk} | {mode} | {name} | {dtype} | {af * 1e3:.2f} | {bf * 1e3:.2f} | {af / bf:.1f} "
+                  f"| {ab * 1e3:.2f} | {bb * 1e3:.2f} | {ab / bb:.1f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""Stable primitives, one per class of symact/stabilise/primitives.py, called as
+_<impl>(...) by the generated kernels: the NumPy runtime's primitives.py (what
+each computes and why it stays accurate) in branch-free form.
+Arguments are float64 arrays (the kernels compute in float64); every branch is
+a _where over values computed everywhere, each on inputs clamped to where it is
+used, so no unused branch overflows into the result.  Chained divisions a/t/t
+pass the first quotient through _opaque: XLA would rewrite them as a/(t*t), one
+rounding fewer than measured for the NumPy runtime's forms (silu' 3.8 -> 4.8 ULP).  The thresholds _TAIL,
+_SECH2_TAIL, _SMALL and _SQRT_BIG are the NumPy runtime's (the generated module
+holds them once).  Pitfall numbers in brackets refer to docs/numerics.md.
+"""
+
+from symact.emit.tensor.runtime.doubleword import _dd_add, _dd_mul, _fast_two_sum, _mul_err
+from symact.emit.numpy.runtime.primitives import _SECH2_TAIL, _SMALL, _SQRT_BIG, _TAIL
+from symact.emit.tensor.runtime.ops import (_abs, _exp, _frexp, _full_like, _isfinite, _ldexp, _log1p, _maximum,
+                                            _minimum, _ones_like, _opaque, _signed_zero, _sqrt, _tanh, _where)
+
+
+def _softplus(u):
+    """log(1 + exp(u)) = max(u, 0) + log1p(exp(-|u|)) [1]."""
+    return _maximum(u, 0.0) + _log1p(_exp(-_abs(u)))
+
+
+def _log_sigmoid(u):
+    """-log(1 + exp(-u)) = min(u, 0) - log1p(exp(-|u|)) [3]."""
+    return _minimum(u, 0.0) - _log1p(_exp(-_abs(u)))
+
+
+def _sigmoid(u):
+    """1/(1 + exp(-u)), by the sign of u so exp never overflows [2]."""
+    e = _exp(-_abs(u))
+    small = e < _SMALL
+    return _where(u >= 0, _where(small, 1 - e, 1 / (1 + e)), _where(small, e - e * e, e / (1 + e)))
+
+
+def _dsigmoid(u):
+    """sigmoid(u)*sigmoid(-u) = e/(1 + e)^2, e = exp(-|u|) [2]."""
+    e = _exp(-_abs(u))
+    t = 1 + e
+    return _where(e < _SMALL, e - 2 * e * e, _opaque(e / t) / t)
+
+
+def _sech2(u):
+    """1 - tanh(u)^2 = 4e/(1 + e)^2, e = exp(-2|u|); (2h)^2, h = exp(-|u|), in the tail [9]."""
+    a = _abs(u)
+    e = _exp(-2 * a)
+    t = 1 + e
+    h = 2 * _exp(-a)
+    y = _where(e < _SMALL, 4 * (e - 2 * e * e), _opaque(4 * e / t) / t)
+    return _where(e < _SECH2_TAIL, h * h, y)
+
+
+def _scaled_tail(a, u, y, tail):
+    """y, but a*exp(u) as (a*exp(u/2))*exp(u/2) where ``tail`` (u below _TAIL, where exp(u)
+    is subnormal); 0 with the sign of a once that underflows."""
+    h = _exp(_where(tail, u, 0.0) / 2)
+    return _where(tail, _where(h == 0, _signed_zero(_full_like(h, a)), (a * h) * h), y)
+
+
+def _mul_sigmoid(a, u):
+    """a*sigmoid(u), the tail scaled [7]."""
+    e = _exp(-_abs(u))
+    p = a * e
+    # the 1 - e forms only where they cannot give inf - inf
+    small = (e < _SMALL) & (e > 0) & _isfinite(p)
+    y = _where(u >= 0, _where(small, a - p, a / (1 + e)), _where(small, p - p * e, p / (1 + e)))
+    return _scaled_tail(a, u, y, u < _TAIL)
+
+
+def _mul_dsigmoid(a, u):
+    """a*sigmoid(u)*sigmoid(-u) = a*e/(1 + e)^2, e = exp(-|u|), the tail scaled [7]."""
+    au = _abs(u)
+    e = _exp(-au)
+    t = 1 + e
+    p = a * e
+    y = _where((e < _SMALL) & _isfinite(p), p - 2 * p * e, _opaque(p / t) / t)
+    return _scaled_tail(a, -au, y, -au < _TAIL)
+
+
+def _n_and_n_plus_2(e):
+    """n = e(2 + e) and n + 2, 0 <= e <= 1, as double-words (n + 2 lies in (2, 5], the
+    bottom of its binade, where rounding it costs most)."""
+    th, tl = _fast_two_sum(2.0, e)  # exact: 2 >= e
+    nh, nl = _dd_mul(e, 0.0, th, tl)
+    bh, bl = _dd_add(2.0, 0.0, nh, nl)
+    return nh, nl, bh, bl
+
+
+def _mul_dd_div(a, nh, nl, bh, bl):
+    """a*(nh + nl)/(bh + bl): q + residual/bh with a*nh and the remainder of the quotient
+    exact (Dekker's product), so one rounding remains, the quotient's.  The corrections
+    only where every product is finite and normal (elsewhere they are below an ULP of the
+    result, or the result is 0 or inf)."""
+    ph = a * nh
+    q = ph / bh
+    p = q * bh
+    fine = _isfinite(p) & (_abs(a) < 2.0 ** 990) & (_abs(ph) > 2.0 ** -960)
+    qf, pf, phf, af = (_where(fine, v, 0.0) for v in (q, p, ph, a))
+    pl = _mul_err(af, _where(fine, nh, 0.0), phf) + af * nl
+    res = ((phf - pf) - _mul_err(qf, _where(fine, bh, 1.0), pf)) + pl - qf * bl
+    return q + res / bh
+
+
+def _mul_n_over_n2(a, e):
+    """a*n/(n + 2), n = e(2 + e), 0 <= e <= 1, the quotient rounded once."""
+    nh, nl, bh, bl = _n_and_n_plus_2(e)
+    return _mul_dd_div(a, nh, nl, bh, bl)
+
+
+def _mul_tanh_softplus(a, u):
+    """a*tanh(log(1 + exp(u))): for u < 0, with e = exp(u) and n = e(2 + e),
+    tanh(log(1 + e)) = n/(n + 2) (no cancellation); the tail scaled [8]."""
+    e = _exp(_minimum(u, 0.0))
+    y = _where(u >= 0, a * _tanh(_softplus(_maximum(u, 0.0))), _mul_n_over_n2(a, e))
+    return _scaled_tail(a, u, y, u < _TAIL)
+
+
+def _sqrt_sq_plus(u, c):
+    """sqrt(u^2 + c), c >= 0, without overflow of u^2 [10]."""
+    a = _abs(u)
+    big = a > _SQRT_BIG
+    small = _where(big, 0.0, a)
+    large = _where(big, a, 1.0)
+    return _where(big, large * _sqrt(1 + _opaque(c / large) / large), _sqrt(small * small + c))
+
+
+def _inv_sq(u):
+    """1/u^2 as (1/u)*(1/u): u*u overflows long before 1/u^2 underflows [11]."""
+    r = 1 / u
+    return r * r
+
+
+def _mul_exp(a, u):
+    """a*exp(u), the tail scaled."""
+    tail = u < _TAIL
+    y = a * _exp(_where(tail, 0.0, u))
+    return _scaled_tail(a, u, y, tail)
+
+
+def _expm1_sub_uexp(u):
+    """expm1(u) - u*exp(u); for v = -u in [0, 2]: -exp(-v) * sum_{k>=2} v^k/k!, summed by
+    Horner as (v^2/2)(1 + (v/3)(1 + (v/4)(1 + ...))), all terms positive (CELU d/dalpha)."""
+    v = -u
+    small = (v >= 0) & (v <= 2)
+    vs = _where(small, v, 0.0)
+    t = _ones_like(vs)
+    for k in range(25, 2, -1):
+        t = 1 + vs * t / k
+    series = -(_exp(-vs) * (vs * vs / 2 * t))
+    # (1 - u)*exp(u) is 0*inf at u = -inf; below -1500 it is 0 anyway (the limit is -1)
+    ub = _where(small, 0.0, _maximum(u, -1500.0))
+    return _where(small, series, (1 - ub) * _exp(ub) - 1)
+
+
+def _quot_rem(u, c):
+    """(q, r, ok): q = fl(u/c) and r = (u - q*c)/c with u - q*c exact (u - fl(q*c) by Sterbenz,
+    minus Dekker's error of the product), on u and c scaled by 2^-e (c = m*2^e) so the split
+    cannot overflow; u/c = q + r to within ulp(r).  ok: -1500 < q < 710 (elsewhere r = 0)."""
+    q = u / c
+    ok = (q > -1500.0) & (q < 710.0)
+    m, e = _frexp(_where(ok, c, 1.0))
+    us = _ldexp(_where(ok, u, 0.0), -e)
+    qo = _where(ok, q, 0.0)
+    p = qo * m
+    return q, ((us - p) - _mul_err(qo, m, p)) / m, ok
+
+
+def _exp_div(u, c):
+    """exp(u/c) with u/c = q + r carried exactly (_quot_rem): exp(q)*(1 + r), off by r^2/2;
+    where exp(q) is subnormal, (exp(q/2)*(1 + r))*exp(q/2), one rounding there."""
+    q, r, ok = _quot_rem(u, c)
+    tail = ok & (q < _TAIL)
+    h = _exp(_where(tail, q / 2, q))
+    y = _where(ok, h + h * r, h)
+    return _where(tail, (h + h * r) * h, y)
+
+
+def _mul_exp_div_sq_tsp(a, u):
+    """a*e/(2 + e(2 + e))^2, e = exp(u): for u <= 0, a*e, the sum 2 + e(2 + e) and its square
+    as double-word pairs, so beyond exp(u) only the quotient rounds, once; below _TAIL,
+    e = h*h with h = exp(u/2) and the quotient formed with h, times h last.  For u > 0
+    w = exp(-u): a*w^3/(1 + 2w + 2w^2)^2."""
+    neg = u <= 0
+    un = _where(neg, u, 0.0)
+    e = _exp(un)
+    tail = un < _TAIL
+    f = _where(tail, _exp(un / 2), e)  # the factor of e that multiplies a here
+    _, _, bh, bl = _n_and_n_plus_2(e)
+    dh, dl = _dd_mul(bh, bl, bh, bl)
+    y = _mul_dd_div(a, f, 0.0, dh, dl)
+    y = _where(tail, _where(f == 0, _signed_zero(_full_like(f, a)), y * f), y)
+    w = _exp(-_where(neg, 0.0, u))
+    r = w / (1 + 2 * w + 2 * w * w)
+    return _where(neg, y, a * w * r * r)
+
+
+def _expm1_sub_uexp_div(u, c):
+    """f(u/c), f(w) = expm1(w) - w*exp(w), with u/c = q + r carried exactly (_quot_rem):
+    f(q) + f'(q)*r, f'(q) = -q*exp(q), off by r^2."""
+    q, r, ok = _quot_rem(u, c)
+    qo = _where(ok, q, 0.0)
+    return _expm1_sub_uexp(q) - (qo * _exp(qo)) * r
+

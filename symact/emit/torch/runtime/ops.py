@@ -1,0 +1,166 @@
+"""The array operations the shared runtime (symact/emit/tensor/runtime) is written in, in torch.
+
+One function per operation, the same names and meaning as the JAX file
+(symact/emit/jax/runtime/ops.py): the shared runtime and the printed kernels call
+only these, so every primitive is written once for both frameworks.  Arguments
+are float64 tensors (the kernels compute in float64, see api.py) or Python
+numbers; nothing branches on a tensor's value (torch.compile traces it into one
+graph).  torch's float64 exp, expm1, log1p and tanh are within 1 ULP on CPU
+(SLEEF's 1.0-ULP variants or libm), so they are used as they are.
+"""
+
+import math
+
+import torch
+
+_F64 = torch.float64
+
+_exp = torch.exp
+_expm1 = torch.expm1
+_log = torch.log
+_log1p = torch.log1p
+_sqrt = torch.sqrt
+_tanh = torch.tanh
+_abs = torch.abs
+_sign = torch.sign
+_isnan = torch.isnan
+_isinf = torch.isinf
+_isfinite = torch.isfinite
+_floor = torch.floor
+# torch.round rounds half to even, as numpy.rint
+_rint = torch.round
+_zeros_like = torch.zeros_like
+_ones_like = torch.ones_like
+
+
+def _tensor(v, like):
+    """``v`` as a float64 tensor on ``like``'s device (a tensor ``v`` as it is)."""
+    if isinstance(v, torch.Tensor):
+        return v
+    return torch.tensor(v, dtype=_F64, device=like.device)
+
+
+def _where(c, a, b):
+    """a where c, else b; with two Python numbers the result is float64 (not torch's
+    default dtype)."""
+    if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
+        a = _tensor(a, c)
+    return torch.where(c, a, b)
+
+
+def _opaque(x):
+    """x itself: torch (eager and torch.compile) keeps floating-point operations as written;
+    the JAX file puts an optimization barrier here (see tensor/runtime/doubleword.py)."""
+    return x
+
+
+def _full_like(x, v):
+    """``v`` (a number or a tensor broadcastable with ``x``) in ``x``'s shape, float64."""
+    if isinstance(v, torch.Tensor):
+        return torch.broadcast_tensors(v, x)[0].to(_F64)
+    return torch.full_like(x, v, dtype=_F64)
+
+
+def _full(shape, v, like):
+    return torch.full(shape, v, dtype=_F64, device=like.device)
+
+
+def _maximum(a, b):
+    return torch.maximum(_tensor(a, b), _tensor(b, a))
+
+
+def _minimum(a, b):
+    return torch.minimum(_tensor(a, b), _tensor(b, a))
+
+
+def _clip(x, lo, hi):
+    return torch.clamp(x, lo, hi)
+
+
+def _signed_zero(a):
+    """0 with the sign of ``a``."""
+    return torch.copysign(torch.zeros_like(a), a)
+
+
+def _pow(a, b):
+    return torch.pow(a, b)
+
+
+def _erf(x):
+    return torch.special.erf(x)
+
+
+def _erfc(x):
+    return torch.special.erfc(x)
+
+
+def _frexp(x):
+    """(m, e) with x = m*2^e, 0.5 <= |m| < 1, e as float64."""
+    m, e = torch.frexp(x)
+    return m, e.to(_F64)
+
+
+def _pow2(e):
+    """2^e for integral float64 e in [-1022, 1023], exactly (from the exponent bits)."""
+    return ((e.to(torch.int64) + 1023) << 52).view(_F64)
+
+
+def _ldexp(x, k):
+    """x*2^k for integral float64 k, rounded once: k is split so that the first factor
+    is exact and only the second can round (into the subnormals)."""
+    k = _tensor(k, x)
+    a = torch.clamp(k, -1000.0, 1000.0)
+    b = torch.clamp(k - a, -1000.0, 1000.0)
+    return (x * _pow2(a)) * _pow2(b)
+
+
+def _nextafter(x, toward):
+    return torch.nextafter(x, _tensor(toward, x).expand_as(x))
+
+
+def _sum(t, axis, keepdims=False):
+    return torch.sum(t, dim=axis, keepdim=keepdims)
+
+
+def _amax(t, axis):
+    return torch.amax(t, dim=axis)
+
+
+def _any(t, axis):
+    return torch.any(t, dim=axis)
+
+
+def _argmax(t, axis):
+    """The index of the first maximum along ``axis``."""
+    return torch.argmax(t, dim=axis)
+
+
+def _arange(n, like):
+    return torch.arange(n, device=like.device)
+
+
+def _cat(parts, axis):
+    return torch.cat(parts, dim=axis)
+
+
+def _constant(values, like):
+    """A tuple of floats as a 1-d float64 tensor on ``like``'s device."""
+    return torch.tensor(values, dtype=_F64, device=like.device)
+
+
+def _reshape(x, shape):
+    return torch.reshape(x, shape)
+
+
+def _lookup(values, index):
+    """``values[index]`` for a tuple of floats and an integral float64 tensor."""
+    return torch.tensor(values, dtype=_F64, device=index.device)[index.to(torch.int64)]
+
+
+def _shape_of(*params):
+    """The broadcast shape of the tensor parameters (() when all are numbers)."""
+    return torch.broadcast_shapes(*[p.shape for p in params if isinstance(p, torch.Tensor)])
+
+
+_INF = math.inf
+_MAX = torch.finfo(_F64).max
