@@ -252,5 +252,6 @@ def test_prefetch_fills_the_disk_cache_in_parallel(tmp_path, monkeypatch):
     k = kernels[0]
     expr = k.expr({})
     pts = measure_mod.scalar_points(k, {}, F32, measure_mod.interior_roots(expr))
-    assert (tmp_path / f"{oracle.scalar_key(expr, pts, F32)}.npz").exists()
+    assert (tmp_path / f"{oracle.table_key(expr, F32)}.npz").exists()
+    assert oracle.missing_points(expr, pts, F32) == 0
     assert prefetch.prefetch(kernels, ("float32",), workers=2) == 0  # warm: nothing recomputed

@@ -22,6 +22,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--backend", default=",".join(NAMES),
                         help=f"comma-separated: {', '.join(NAMES)} (default: all)")
     parser.add_argument("--dtype", default="float32,float64", help="comma-separated: float32, float64 (default: both)")
+    parser.add_argument("--dense", type=int, default=0, metavar="N",
+                        help="add the slow scan: N random bit patterns and about N floats of "
+                             "[-50, 50] (every 2^k-th) per kernel (default: 0, the standard grid)")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
@@ -46,6 +49,8 @@ def run(args) -> int:
             get(name)
         backends = split_list(args.backend, BACKENDS, "backend")
         dtypes = split_list(args.dtype, tuple(FORMATS), "dtype")
+        if args.dense < 0:
+            raise ValueError(f"--dense {args.dense}: the number of points must be >= 0")
     except USER_ERRORS as err:
         return fail_usage(str(err))
     except ValueError as err:
@@ -53,7 +58,7 @@ def run(args) -> int:
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     from symact.define.catalogue import ENTRIES
     report = verify_run(ENTRIES, args.names or None, backends=backends, dtypes=dtypes,
-                        progress=progress)
+                        progress=progress, dense=args.dense)
     if args.json:
         dump_json(report.as_dict())
     else:

@@ -3,7 +3,8 @@
 No ``M_PI``-style macros (``math_macros={}``): constants print as literals,
 17 significant digits for double, 9 with an ``F`` suffix for float, rounded
 once from the exact value.  f32 code calls the float functions (``expf``,
-``log1pf``, ...).  A Piecewise prints as a ``?:`` chain, which evaluates only
+``log1pf``, ...); the C backend prints float kernels with a double printer whose
+``exact`` is off (evaluated in double, rounded once).  A Piecewise prints as a ``?:`` chain, which evaluates only
 the branch taken.  Primitives call ``symact__<impl>_f64`` / ``_f32``.
 """
 
@@ -17,11 +18,13 @@ from symact.emit.printing import KernelPrinterMixin
 class CPrinter(KernelPrinterMixin, C99CodePrinter):
     language = "C"
 
-    def __init__(self, dtype="float64", settings=None):
+    def __init__(self, dtype="float64", settings=None, exact=None):
         super().__init__(dict({"math_macros": {}}, **(settings or {})))
         if dtype not in ("float64", "float32"):
             raise ValueError(f"unknown dtype {dtype!r}")
         self.dtype = dtype
+        # pairs (symact__dd, the runtime's exact.h) exist in double only
+        self.exact = dtype == "float64" if exact is None else exact
         self.suffix = "f" if dtype == "float32" else ""
         self.tag = "f32" if dtype == "float32" else "f64"
 
@@ -43,6 +46,22 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
 
     def _prim(self, impl):
         return f"symact__{impl}_{self.tag}"
+
+    # pairs: symact__dd values, the symact__w_* functions of the runtime's exact.h
+    def _pair_call(self, name, args):
+        return f"symact__w_{name}({', '.join(args)})"
+
+    def _pair_const(self, hi, lo):
+        return f"symact__dd_make({hi}, {lo})"
+
+    def _pair_of(self, text):
+        return f"symact__dd_make({text}, 0.0)"
+
+    def _pair_val(self, pair):
+        return f"symact__w_val({pair})"
+
+    def _dw_call(self, impl, args, pair):
+        return f"symact__{impl}_dw_f64({', '.join([*args, pair])})"
 
     def _print_And(self, expr):
         return "(" + " && ".join(self._print(a) for a in expr.args) + ")"

@@ -41,6 +41,22 @@ class NumpyPrinter(KernelPrinterMixin, NumPyPrinter):
     def _prim(self, impl):
         return f"_{impl}"
 
+    # pairs: tuples (hi, lo) of float64 arrays, the _w_* functions of the runtime's exact.py
+    def _pair_call(self, name, args):
+        return f"_w_{name}({', '.join(args)})"
+
+    def _pair_const(self, hi, lo):
+        return f"(_T({hi}), _T({lo}))"
+
+    def _pair_of(self, text):
+        return f"({text}, 0.0)"
+
+    def _pair_val(self, pair):
+        return f"_w_val({pair})"
+
+    def _dw_call(self, impl, args, pair):
+        return f"_{impl}_dw({', '.join([*args, '*' + pair])})"
+
     def _print_And(self, expr):
         return "(" + " & ".join(self._print(a) for a in expr.args) + ")"
 

@@ -142,36 +142,6 @@ SYMACT__INLINE SYMACT_T SYMACT_FN(symact__expm1_sub_uexp)(SYMACT_T u)
     return (1 - u) * SYMACT_LM(exp)(u) - 1;
 }
 
-/* exp(u/c) with u/c = q + r carried exactly: q = fl(u/c), r = fma(-q, c, u)/c (the remainder
- * of a rounded quotient is exact), exp(q)*(1 + r) off by r^2/2; exp(fl(u/c)) alone amplifies
- * the quotient's rounding by |u/c|.  Where exp(q) is subnormal,
- * (exp(q/2)*(1 + r))*exp(q/2): one rounding into the subnormals. */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__exp_div)(SYMACT_T u, SYMACT_T c)
-{
-    SYMACT_T q = u / c, r, h;
-    if (!(q > SYMACT_QLO && q < SYMACT_QHI)) /* exp(q) is 0 or inf, or q is nan */
-        return SYMACT_LM(exp)(q);
-    r = SYMACT_LM(fma)(-q, c, u) / c;
-    if (q < SYMACT_TAIL) {
-        h = SYMACT_LM(exp)(q / 2);
-        return (h + h * r) * h;
-    }
-    h = SYMACT_LM(exp)(q);
-    return h + h * r;
-}
-
-
-/* f(u/c), f(w) = expm1(w) - w*exp(w), with u/c = q + r carried exactly (r = fma(-q, c, u)/c):
- * f(q) + f'(q)*r, f'(q) = -q*exp(q), off by r^2.  Near w = 0, f = -w^2/2 doubles the
- * relative rounding of fl(u/c). */
-SYMACT__INLINE SYMACT_T SYMACT_FN(symact__expm1_sub_uexp_div)(SYMACT_T u, SYMACT_T c)
-{
-    SYMACT_T q = u / c;
-    if (!(q > SYMACT_QLO && q < SYMACT_QHI))
-        return SYMACT_FN(symact__expm1_sub_uexp)(q);
-    return SYMACT_FN(symact__expm1_sub_uexp)(q) - (q * SYMACT_LM(exp)(q)) * (SYMACT_LM(fma)(-q, c, u) / c);
-}
-
 SYMACT__INLINE SYMACT_T SYMACT_FN(symact__expm1)(SYMACT_T u)
 {
     return SYMACT_LM(expm1)(u);

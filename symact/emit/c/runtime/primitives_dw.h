@@ -49,39 +49,9 @@ SYMACT__INLINE double symact__mul_tanh_softplus_f64(double a, double u)
     return symact__mul_n_over_n2_f64(a, exp(u));
 }
 
-/* a*e/(2 + e(2 + e))^2, e = exp(u): for u <= 0, a*e, the sum 2 + e(2 + e) and its square
- * as double-words, so beyond exp(u) only the quotient rounds, once.  Below ln(smallest
- * normal), e = h*h with h = exp(u/2): the quotient is formed with h and multiplied by h
- * last (one rounding into the subnormals).  For u > 0 (not used by mish', kept correct)
- * w = exp(-u): a*w^3/(1 + 2w + 2w^2)^2. */
-SYMACT__INLINE double symact__mul_exp_div_sq_tsp_f64(double a, double u)
-{
-    double e, f, q, w, r;
-    symact__dd n, b, d;
-    if (u > 0) {
-        w = exp(-u);
-        r = w / (1 + 2 * w + 2 * w * w);
-        return a * w * r * r;
-    }
-    e = exp(u);
-    f = u < SYMACT__DW_TAIL ? exp(u / 2) : e;
-    n = symact__dd_mul(symact__dd_make(e, 0.0), symact__fast_two_sum(2.0, e));
-    b = symact__dd_add(symact__dd_make(2.0, 0.0), n);
-    d = symact__dd_mul(b, b);
-    q = symact__mul_dd_div(a, symact__dd_make(f, 0.0), d);
-    if (u < SYMACT__DW_TAIL)
-        return f == 0 ? copysign(0, a) : q * f;
-    return q;
-}
-
 SYMACT__INLINE float symact__mul_tanh_softplus_f32(float a, float u)
 {
     return (float)symact__mul_tanh_softplus_f64(a, u);
-}
-
-SYMACT__INLINE float symact__mul_exp_div_sq_tsp_f32(float a, float u)
-{
-    return (float)symact__mul_exp_div_sq_tsp_f64(a, u);
 }
 
 #endif /* SYMACT_RUNTIME_PRIMITIVES_DW_H */
