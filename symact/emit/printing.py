@@ -23,6 +23,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE, precedence
 
+from symact.define.model import X
 from symact.stabilise import primitives as P
 from symact.stabilise.primitives import Primitive, shift
 from symact.emit.literals import float_literal, split_constant
@@ -108,8 +109,9 @@ class KernelPrinterMixin:
         return f.is_Pow and f.base.is_Symbol and f.exp.is_Integer and f.exp >= 2
 
     def _alternating(self, parts, num, den, q) -> str:
-        """``x**2/(S + 1)`` as ``x/(S + 1)*x``: each power of a symbol split into its
-        factors, one division after each multiplication while denominators remain."""
+        """``x**2/(S + 1)`` as ``x/(S + 1)*x``, ``x**3/S**3`` as ``x/S*x/S*x/S``: integer
+        powers split into their factors, one division after each multiplication while
+        denominators remain."""
         lead = parts[:len(parts) - len(num)]  # the coefficient, when printed
         singles = []
         for f in num:
@@ -117,8 +119,13 @@ class KernelPrinterMixin:
                 singles += [self._print(f.base)] * int(f.exp)
             else:
                 singles.append(self._factor(f))
+        pending = []
+        for d in den:
+            if d.is_Pow and d.exp.is_Integer and 2 <= d.exp <= 4:
+                pending += [d.base] * int(d.exp)
+            else:
+                pending.append(d)
         text = "*".join(lead + singles[:1])
-        pending = list(den)
         for f in singles[1:]:
             if pending:
                 text += "/" + self._divisor(pending.pop(0))
@@ -137,10 +144,13 @@ class KernelPrinterMixin:
             return f"{b}*{b}"
         if e == 3:
             return f"{b}*{b}*{b}"
+        # sqrt of the input: x + 0 turns -0 into +0 (sqrt(-0) = -0, and 1/sqrt(-0) = -inf
+        # where the contract wants the value at 0 from the side where sqrt is defined)
+        root = self._print(base) + (f" + {self._int(0)}" if base.is_Symbol else "")
         if e == sp.S.Half:
-            return self._call("sqrt", [self._print(base)])
+            return self._call("sqrt", [root])
         if e == -sp.S.Half:
-            return f"{self._int(1)}/{self._call('sqrt', [self._print(base)])}"
+            return f"{self._int(1)}/{self._call('sqrt', [root])}"
         if e == -1:
             return f"{self._int(1)}/{b}"
         if e.is_Integer and e < 0:
@@ -154,6 +164,10 @@ class KernelPrinterMixin:
     def _print_Function(self, expr):
         if isinstance(expr, P.dw):
             return self._print(expr.args[0])
+        if isinstance(expr, P.at_infinity):
+            e, lpos, lneg = expr.args
+            limit = [self._nan() if v is sp.nan else self._print(v) for v in (lpos, lneg)]
+            return f"{self._prim('at_infinity')}({self._print(X)}, {self._print(e)}, {limit[0]}, {limit[1]})"
         if isinstance(expr, P.dw_eval):
             if not self.exact:
                 return self._print(expr.args[0])
@@ -168,6 +182,8 @@ class KernelPrinterMixin:
             others = [self._print(a) for i, a in enumerate(expr.args) if i != pos]
             impl = expr.impl if isinstance(expr, Primitive) else type(expr).__name__
             return self._dw_call(impl, others, self._pair(u))
+        if isinstance(expr, P.ratio):
+            return self._print(sp.Mul(expr.args[0], sp.Pow(expr.args[1], -1)))
         if isinstance(expr, shift):
             u, c = expr.args
             hi, lo = split_constant(c, self.dtype)
@@ -227,6 +243,10 @@ class KernelPrinterMixin:
                 return self._pair_call(name, [self._pair(a) for a in e.args])
         if isinstance(e, P.exp_rem):
             return self._pair_call("exp_rem", [self._pair(e.args[0]), str(int(e.args[1]))])
+        if isinstance(e, P.sqrt_quad):
+            return self._pair_call("sqrt_quad", [self._pair(a) for a in e.args])
+        if isinstance(e, P.sqrt_sq_plus):
+            return self._pair_call("sqrt_quad", [self._pair(sp.S.One), *(self._pair(a) for a in e.args)])
         if isinstance(e, Primitive):
             return self._pair(type(e).pair_form(*e.args))
         return self._pair_of(self._print(e))  # no pair implementation: the plain value

@@ -4,8 +4,9 @@
 each derivative from :mod:`symact.derive` (parameters kept symbolic: generated
 kernels take them as arguments), stabilised by :func:`symact.stabilise.stabilise`
 under the parameter constraints, then given double-word windows where its terms
-still cancel (:mod:`symact.stabilise.windows`).  Every step is proved equal to the
-definition; there are no hand-written forms.  Kernel names are
+still cancel (:mod:`symact.stabilise.windows`), and with the infinite limits at +-inf
+made explicit where the form has no value there (:mod:`symact.stabilise.limits`).
+Every step is proved equal to the definition; there are no hand-written forms.  Kernel names are
 :func:`symact.derive.kernels.kernel_name`'s.
 """
 
@@ -18,7 +19,7 @@ import sympy as sp
 from symact import derive
 from symact.define.model import X, ScalarActivation
 from symact.derive.kernels import kernel_name
-from symact.stabilise import Stabiliser, prove_rewrite, windows
+from symact.stabilise import Stabiliser, limits, prove_rewrite, windows
 
 
 
@@ -47,6 +48,9 @@ def stable_kernel(entry: ScalarActivation, wrt: str, definition: sp.Expr) -> Ker
             stable, source = windowed, "rules+windows"
         else:
             windows.SKIPPED[name] = f"the windowed form is not proved: {proof.status} ({proof.detail})"
+    bounded = limits.add_limits(stable, definition, defaults)
+    if bounded is not stable and str(prove_rewrite(stable, bounded, where).status) == "PROVED":
+        stable = bounded
     return Kernel(name, entry.name, wrt, definition, stable, source, tuple(s.applied))
 
 

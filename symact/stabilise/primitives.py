@@ -375,3 +375,30 @@ class sqrt_quad(Primitive):
     @classmethod
     def definition(cls, a, u, c):
         return sp.sqrt(a * u ** 2 + c)
+
+
+class at_infinity(Primitive):
+    """e, with its limits at x = +inf and x = -inf given (lpos, lneg; nan: e itself there):
+    a stable form that tends to inf - inf or inf/inf (x + x^2/(2(sqrt(x^2 + 1) + 1)) at
+    x = -inf) has no floating-point value at the infinities, and its value at the
+    largest finite number is not its limit when it grows without bound.  The limits are
+    SymPy's (:mod:`symact.stabilise.limits`); for real x it is e by definition."""
+
+    impl = "at_infinity"
+    formula = "e"
+
+    @classmethod
+    def definition(cls, e, lpos, lneg):
+        return e
+
+
+class ratio(Primitive):
+    """u/v kept as one quotient (SymPy would distribute (u/v)**3 into u**3/v**3, which
+    overflows where the quotient is moderate: x^3/(1 + a*x^2)^(3/2))."""
+
+    impl = "ratio"
+    formula = "u/v"
+
+    @classmethod
+    def definition(cls, u, v):
+        return u / v

@@ -5,6 +5,15 @@
   v < 0 for log_sigmoid).  In a sum of such terms (softplus d/dbeta =
   x*sigmoid(bx)/b - softplus(bx)/b^2, differences of softplus) the linear parts then
   cancel symbolically, and what remains adds numbers of one sign.
+- :func:`log_of_sum`: log(S) (plus a constant) with S a sum of exponentials: for large
+  |x| the dominant exponential taken out (a*x + log(c) + log1p(rest), no overflow);
+  near 0, where the log vanishes (S(0) = 1: log((e^x + e^-x)/2), softplus(x) - log 2),
+  log1p(S - 1) with S - 1 re-expanded in Taylor remainders E_k(a*x) = exp(a*x) -
+  sum_{j<k} (a*x)^j/j!: the polynomial parts cancel symbolically to the order of the
+  zero, and what remains has no cancellation (about x^k).
+- :func:`sqrt_rationalise`: k*sqrt(A) - k*B -> k*(A - B^2)/(sqrt(A) + B) where A - B^2
+  loses the leading terms (sqrt(x^2 + 1) - 1 -> x^2/(sqrt(x^2 + 1) + 1): 0 at 1e-300
+  otherwise).
 """
 
 from __future__ import annotations
@@ -63,6 +72,110 @@ def reflect(node):
     return sp.Piecewise((reflected, cond), (node, True))
 
 
+def _exp_terms(add):
+    """``[(c, a)]`` for a sum of terms c*exp(a*x) and constants (a = 0), c and a numbers
+    (softplus(v) read as log(1 + exp(v)) by the caller), or None."""
+    from symact.stabilise.rules_range import _exp_terms as terms
+    return terms(add)
+
+
+#: Beyond |a*x| = DOMINANT the exponential of largest |a| is factored out of a sum.
+DOMINANT = 40
+
+
+def _remainders(terms, c0):
+    """sum c_i exp(a_i x) + c0 (vanishing at 0) as sum c_i E_k(a_i x), k the order of the
+    zero (the first k with sum c_i a_i^k != 0), or None."""
+    for k in range(1, 5):
+        if sp.simplify(sum(c * a ** k for c, a in terms)) != 0:
+            return sp.Add(*[c * (P.exp_rem(a * x, k) if k > 1 else P.expm1(a * x)) for c, a in terms])
+    return None
+
+
+def _log_parts(node):
+    """``(S, c)`` for node = log(S) + c (c a number, S a sum; softplus(v) = log(1 + exp(v))),
+    else None."""
+    c, rest = node.as_independent(x, as_Add=True) if isinstance(node, sp.Add) else (sp.S.Zero, node)
+    if isinstance(rest, P.softplus):
+        rest = sp.log(1 + sp.exp(rest.args[0]))
+    if not isinstance(rest, sp.log) or not c.is_number:
+        return None
+    return rest.args[0], c
+
+
+def log_of_sum(node):
+    """log(S) + c for a sum of exponentials S: Piecewise of the dominant-term forms for
+    |a x| > DOMINANT and, in between, log1p of the remainders where S*e^c = 1 at 0 (else
+    log(S*e^c) as it is)."""
+    parts = _log_parts(node)
+    if parts is None:
+        return None
+    s, c = parts
+    s = sp.expand(s * sp.exp(c))
+    if node.has(P.softplus) and sp.simplify(s.subs(x, 0) - 1) != 0:
+        return None  # softplus(v) + c with no zero at 0: softplus is stable as it is
+    terms = _exp_terms(s)
+    if terms is None or len(terms) < 2 or all(a == 0 for _, a in terms):
+        return None
+    if any(not (t.is_positive) for t, _ in terms):
+        return None
+    growing = [(cc, a) for cc, a in terms if a != 0]
+    c0 = sum((cc for cc, a in terms if a == 0), sp.S.Zero)
+    near = sp.log(s)
+    if sp.simplify(s.subs(x, 0) - 1) == 0:
+        rem = _remainders(growing, c0 - 1)
+        if rem is None:
+            return None
+        near = P.log1p(rem)
+    pieces = []
+    for pick, side in ((max, 1), (min, -1)):
+        cm, am = pick(terms, key=lambda t: t[1])
+        if am * side <= 0:
+            continue
+        inner = sp.Add(*[(cc / cm) * sp.exp((a - am) * x) for cc, a in terms if (cc, a) != (cm, am)])
+        pieces.append((am * x + sp.log(cm) + P.log1p(inner), am * x > DOMINANT))
+    if not pieces and near == sp.log(s):
+        return None
+    return sp.Piecewise(*pieces, (near, True))
+
+
+def _sqrt_terms(add):
+    """``(k, r, A, others)`` for the first term k*r of a sum with r = sqrt(A) (or the
+    primitives sqrt_sq_plus, sqrt_quad of A)."""
+    for i, t in enumerate(add.args):
+        k, r = t.as_coeff_Mul()
+        if r.is_Pow and r.exp == sp.S.Half and r.base.has(x):
+            a = r.base
+        elif isinstance(r, P.sqrt_sq_plus):
+            a = r.args[0] ** 2 + r.args[1]
+        elif isinstance(r, P.sqrt_quad):
+            a = r.args[0] * r.args[1] ** 2 + r.args[2]
+        else:
+            continue
+        return k, r, a, [o for j, o in enumerate(add.args) if j != i]
+    return None
+
+
+def sqrt_rationalise(node):
+    """k*sqrt(A) + R with R's constant part -k*B: k*(A - B^2)/(sqrt(A) + B) + (R + k*B), B > 0,
+    when A - B^2 has fewer terms than A (its leading terms cancelled)."""
+    if not isinstance(node, sp.Add):
+        return None
+    found = _sqrt_terms(node)
+    if found is None:
+        return None
+    k, r, a, others = found
+    const = sp.Add(*[t for t in others if not t.has(x)])
+    b = -const / k
+    if not (b.is_number and b.is_positive):
+        return None
+    diff = sp.expand(a - b ** 2)
+    if len(sp.Add.make_args(diff)) >= len(sp.Add.make_args(sp.expand(a))):
+        return None
+    rest = sp.Add(*[t for t in others if t.has(x)])
+    return k * diff / (r + b) + rest
+
+
 _beta = sp.Symbol("beta", real=True)
 
 CANCEL = [
@@ -77,4 +190,18 @@ CANCEL = [
                                 _beta * x > 0),
                                (x * P.sigmoid(_beta * x) / _beta - P.softplus(_beta * x) / _beta ** 2, True)),
                   _beta > 0)),
+    Rule("log_of_sum",
+         "log(sum of exponentials): the dominant exponential factored out for |a x| > 40 (no "
+         "overflow), log1p of Taylor remainders near a zero at 0 (log((e^x + e^-x)/2) = "
+         "log1p((E2(x) + E2(-x))/2): 0 for |x| < 1e-8 and inf for |x| > 710 otherwise)",
+         log_of_sum,
+         example=(sp.log(sp.exp(x) / 2 + sp.Rational(1, 2)),
+                  sp.Piecewise((x - sp.log(2) + P.log1p(sp.exp(-x)), x > DOMINANT),
+                               (P.log1p(P.expm1(x) / 2), True))),
+         bad_at=1e-10),
+    Rule("sqrt_rationalise",
+         "k*sqrt(A) - k*B -> k*(A - B^2)/(sqrt(A) + B) where A - B^2 loses A's leading terms "
+         "(sqrt(x^2 + 1) - 1 = x^2/(sqrt(x^2 + 1) + 1): no cancellation at 0) [10]",
+         sqrt_rationalise,
+         example=(sp.sqrt(x ** 2 + 1) - 1, x ** 2 / (sp.sqrt(x ** 2 + 1) + 1)), bad_at=1e-9),
 ]

@@ -58,6 +58,8 @@ from symact.verify.metric import Format, round_exact
 ORACLE_VERSION = "oracle-3"
 #: The scalar oracle's version: part of the keys of its tables, roots and special values.
 SCALAR_VERSION = "oracle-scalar-5"
+#: The version of the rules for the values at +-0 and +-inf (part of the special values' keys).
+LIMITS_VERSION = "limits-2"
 
 #: Give up (and mark the point unresolved) beyond this working precision.
 MAX_PREC = 40000
@@ -91,9 +93,22 @@ def _huge_exp(sign: int):
     return mpmath.mpf((0, 1, sign * _StandIn.exponent, 1))
 
 
+#: Beyond this |argument| exp is reduced here (mpmath raises e to the integer part by
+#: repeated squaring at the working precision: 0.05 s for exp(-5e615)).
+LARGE_ARGUMENT = mpmath.mpf(2) ** 30
+
+
 def _exp(z):
-    if isinstance(z, mpmath.mpf) and mpmath.isfinite(z) and abs(z) > HUGE_ARGUMENT:
-        return _huge_exp(1 if z > 0 else -1)
+    if isinstance(z, mpmath.mpf) and mpmath.isfinite(z) and abs(z) > LARGE_ARGUMENT:
+        if abs(z) > HUGE_ARGUMENT:
+            return _huge_exp(1 if z > 0 else -1)
+        prec = mpmath.mp.prec
+        with mpmath.workprec(prec + int(mpmath.log(abs(z), 2)) + 16):
+            n = mpmath.floor(z / mpmath.ln2)
+            r = z - n * mpmath.ln2
+            e = mpmath.exp(r)
+        with mpmath.workprec(prec):
+            return mpmath.ldexp(+e, int(n))
     return mpmath.exp(z)
 
 
@@ -392,7 +407,8 @@ TINY_POINTS = tuple(mpmath.mpf(10) ** -e for e in (400, 500, 600))
 def _sequence_limit(expr: sp.Expr, points, f: Format):
     """The limit of ``expr`` along ``points`` (x = 10**+-400, 10**+-500, 10**+-600):
     infinite when the values pass 10**350 or keep growing by at least as much as before
-    (``log x``), 0 when they vanish, else the last value; nan when undefined there."""
+    (``log x``), 0 when they vanish or decay like a power of x (``1/sqrt(x)``), else the
+    last value; nan when undefined there."""
     fn = compile_scalar(expr)
     vals = []
     for x in points:
@@ -404,8 +420,8 @@ def _sequence_limit(expr: sp.Expr, points, f: Format):
         if status != OK or mpmath.isnan(v):
             return mpmath.mpf("nan")
         vals.append(v)
-        if len(vals) == 1 and not 1 <= abs(v) <= INFINITE:
-            break  # infinite, vanishing or bounded below 1: no growth to look for
+        if len(vals) == 1 and (abs(v) > INFINITE or abs(v) < 1 / INFINITE or mpmath.isinf(v)):
+            break  # infinite or vanishing already
     if len(vals) == 1:
         vals *= 3
     a, b, c = vals
@@ -417,7 +433,9 @@ def _sequence_limit(expr: sp.Expr, points, f: Format):
                and abs(c - b) >= abs(b - a) * (1 - mpmath.mpf(10) ** -9))
     if growing:
         return mpmath.inf if c > 0 else mpmath.ninf
-    if abs(c) < 1 / INFINITE:
+    # decaying geometrically along x = 10**400, 10**500, 10**600 (a power of x: 1/sqrt(x))
+    decaying = 0 < abs(c) < abs(b) < abs(a) and abs(b) < abs(a) / 2 and abs(c) * abs(a) <= abs(b) ** 2 * 2
+    if abs(c) < 1 / INFINITE or decaying:
         return mpmath.mpf(0)
     return c
 

@@ -38,6 +38,9 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
         return "HUGE_VALF" if self.dtype == "float32" and sign > 0 else (
             "(-HUGE_VALF)" if self.dtype == "float32" else ("HUGE_VAL" if sign > 0 else "(-HUGE_VAL)"))
 
+    def _nan(self):
+        return "NAN"
+
     def _call(self, name, args):
         if name == "sign":
             a = args[0]

@@ -32,6 +32,9 @@ class NumpyPrinter(KernelPrinterMixin, NumPyPrinter):
     def _inf(self, sign):
         return "_T(numpy.inf)" if sign > 0 else "_T(-numpy.inf)"
 
+    def _nan(self):
+        return "_T(numpy.nan)"
+
     def _call(self, name, args):
         if name == "pow":
             return f"numpy.power({args[0]}, {args[1]})"

@@ -200,6 +200,18 @@ SYMACT__INLINE symact__dd symact__w_tanh(symact__dd a)
     return a.hi < 0 ? symact__w_neg(t) : t;
 }
 
+/* sqrt(a u^2 + c) of pairs: |u| sqrt(a + (c/u)/u) beyond |u| = 2^500, sqrt(a) |u| where
+ * c = 0 (no overflow or underflow of u^2) */
+SYMACT__INLINE symact__dd symact__w_sqrt_quad(symact__dd a, symact__dd u, symact__dd c)
+{
+    symact__dd m = symact__w_abs(u);
+    if (m.hi > SYMACT__W_QUAD_BIG)
+        return symact__w_mul(m, symact__w_sqrt(symact__w_add(a, symact__w_div(symact__w_div(c, m), m))));
+    if (c.hi == 0 && c.lo == 0)
+        return symact__w_mul(symact__w_sqrt(a), m);
+    return symact__w_sqrt(symact__w_add(symact__w_mul(a, symact__w_mul(m, m)), c));
+}
+
 /* --- primitives of a rounded argument u = h + l -------------------------------------- */
 
 /* y*(1 + c) as y + y*c; y itself where c is 0 (y = inf stays inf) */
@@ -365,6 +377,16 @@ SYMACT__INLINE double symact__sqrt_quad_f64(double a, double u, double c)
     if (c == 0 && m < 1 / SYMACT__W_QUAD_BIG)
         return sqrt(a) * m;
     return sqrt(a * (m * m) + c);
+}
+
+/* y, with the limits at x = +inf and x = -inf (nan: y itself there) */
+SYMACT__INLINE double symact__at_infinity_f64(double x, double y, double lpos, double lneg)
+{
+    if (isinf(x)) {
+        double limit = x > 0 ? lpos : lneg;
+        return isnan(limit) ? y : limit;
+    }
+    return y;
 }
 
 #endif /* SYMACT_RUNTIME_EXACT_H */

@@ -208,6 +208,20 @@ def _w_tanh(a):
     return numpy.where(neg, -th, th), numpy.where(neg, -tl, tl)
 
 
+def _w_sqrt_quad(a, u, c):
+    """sqrt(a u^2 + c) of pairs: |u| sqrt(a + (c/u)/u) beyond |u| = 2^500, sqrt(a) |u|
+    where c = 0 (no overflow or underflow of u^2)."""
+    m = _w_abs(u)
+    big = m[0] > _W_QUAD_BIG
+    ms = (numpy.where(big, m[0], 1.0), numpy.where(big, m[1], 0.0))
+    scaled = _w_mul(m, _w_sqrt(_w_add(a, _w_div(_w_div(c, ms), ms))))
+    zero_c = (numpy.asarray(c[0]) == 0) & (numpy.asarray(c[1]) == 0)
+    plain = _w_sqrt(_w_add(_w_mul(a, _w_mul(m, m)), c))
+    root_a = _w_mul(_w_sqrt(a), m)
+    h = numpy.where(big, scaled[0], numpy.where(zero_c, root_a[0], plain[0]))
+    return h, numpy.where(big, scaled[1], numpy.where(zero_c, root_a[1], plain[1]))
+
+
 # --- libm functions the printers call (NumPy has no erf) ------------------------------
 
 _erf_elementwise = numpy.frompyfunc(math.erf, 1, 1)
@@ -377,3 +391,9 @@ def _sqrt_quad(a, u, c):
     ms = numpy.where(big, m, 1.0)
     return numpy.where(big, m * numpy.sqrt(a + (c / ms) / ms),
                        numpy.where(tiny, numpy.sqrt(a) * m, numpy.sqrt(a * (m * m) + c)))
+
+
+def _at_infinity(x, y, lpos, lneg):
+    """y, with the limits at x = +inf and x = -inf (nan: y itself there)."""
+    y = numpy.where(numpy.isposinf(x) & ~numpy.isnan(lpos), lpos, y)
+    return numpy.where(numpy.isneginf(x) & ~numpy.isnan(lneg), lneg, y)
