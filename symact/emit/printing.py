@@ -13,9 +13,9 @@ Pairs (:mod:`symact.stabilise.rules_exact`): a primitive whose argument is
 ``dw(u)`` prints as its ``_dw`` variant called with u evaluated as a pair hi + lo,
 and ``dw_eval(e)`` prints e evaluated in pairs and rounded once; the backend spells
 the pair operations (``_pair_call``, ``_pair_const``, ``_pair_of``, ``_pair_val``,
-``_dw_call``).  A printer with ``exact = False`` prints both as the plain
-expression (the C float kernels, evaluated in double: double's 29 extra bits cover
-what the pairs would).
+``_dw_call``).  A printer with ``exact = False`` prints dw arguments as plain
+values (the C float kernels, evaluated in double, where the product of two floats is
+exact), one with ``windows = False`` dw_eval as the plain expression.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ class KernelPrinterMixin:
     pair spellings (see the module docstring)."""
 
     dtype = "float64"
-    #: print dw/dw_eval as pair evaluations (False: as the plain expression)
+    #: print dw arguments as pairs (False: as the plain argument)
     exact = True
+    #: print dw_eval windows as pair evaluations (False: as the plain expression)
+    windows = True
 
     # --- numbers ------------------------------------------------------------------------
     def _print_Integer(self, expr):
@@ -169,7 +171,7 @@ class KernelPrinterMixin:
             limit = [self._nan() if v is sp.nan else self._print(v) for v in (lpos, lneg)]
             return f"{self._prim('at_infinity')}({self._print(X)}, {self._print(e)}, {limit[0]}, {limit[1]})"
         if isinstance(expr, P.dw_eval):
-            if not self.exact:
+            if not self.windows:
                 return self._print(expr.args[0])
             return self._pair_val(self._pair(expr.args[0]))
         pos = dw_position(expr)

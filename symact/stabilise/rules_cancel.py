@@ -14,6 +14,12 @@
 - :func:`sqrt_rationalise`: k*sqrt(A) - k*B -> k*(A - B^2)/(sqrt(A) + B) where A - B^2
   loses the leading terms (sqrt(x^2 + 1) - 1 -> x^2/(sqrt(x^2 + 1) + 1): 0 at 1e-300
   otherwise).
+- :func:`softplus_difference`, :func:`sigmoid_difference`: differences of softplus or
+  sigmoid at arguments a constant c apart, softplus(a) - softplus(b) =
+  log1p(sigmoid(b)*expm1(c)) and sigmoid(a) - sigmoid(b) = -sigmoid(a)*sigmoid(-b)*
+  expm1(-c): products of one sign, where the two terms (both about e^x for x -> -oo)
+  cancel; :func:`sigmoid_half`: c*sigmoid(u) - c/2 = (c/2)*tanh(u/2), no cancellation
+  at u = 0.
 """
 
 from __future__ import annotations
@@ -176,9 +182,76 @@ def sqrt_rationalise(node):
     return k * diff / (r + b) + rest
 
 
+def _pairs_of(add, kind):
+    """``(i, j, a, b, k)``: terms k*kind(a) and -k*kind(b) of a sum with a - b free of x."""
+    terms = list(add.args)
+    for i, ti in enumerate(terms):
+        ki, fi = ti.as_coeff_Mul()
+        if not isinstance(fi, kind):
+            continue
+        for j, tj in enumerate(terms):
+            kj, fj = tj.as_coeff_Mul()
+            if j != i and isinstance(fj, kind) and kj == -ki and ki > 0:
+                a, b = fi.args[0], fj.args[0]
+                if a.has(x) and not sp.simplify(a - b).has(x):
+                    return i, j, a, b, ki
+    return None
+
+
+def _replace_pair(add, i, j, new):
+    return sp.Add(*[t for m, t in enumerate(add.args) if m not in (i, j)], new)
+
+
+def _difference(kind, form):
+    """``k*kind(a) - k*kind(b) -> k*form(a, b)`` for a - b free of x."""
+    def rewrite(node):
+        if not isinstance(node, sp.Add):
+            return None
+        found = _pairs_of(node, kind)
+        if found is None:
+            return None
+        i, j, a, b, k = found
+        return _replace_pair(node, i, j, k * form(a, b))
+    return rewrite
+
+
+#: softplus(a) - softplus(b) = log1p(sigmoid(b)*expm1(a - b))
+softplus_difference = _difference(P.softplus, lambda a, b: P.log1p(P.sigmoid(b) * P.expm1(sp.simplify(a - b))))
+#: sigmoid(a) - sigmoid(b) = -sigmoid(a)*sigmoid(-b)*expm1(b - a)
+sigmoid_difference = _difference(P.sigmoid,
+                                 lambda a, b: -P.sigmoid(a) * P.sigmoid(-b) * P.expm1(sp.simplify(b - a)))
+
+
+def sigmoid_half(node):
+    """``c*sigmoid(u) - c/2 -> (c/2)*tanh(u/2)``."""
+    if not isinstance(node, sp.Add):
+        return None
+    for i, t in enumerate(node.args):
+        c, f = t.as_coeff_Mul()
+        if isinstance(f, P.sigmoid) and f.args[0].has(x):
+            for j, d in enumerate(node.args):
+                if j != i and d == -c / 2:
+                    return _replace_pair(node, i, j, c / 2 * sp.tanh(f.args[0] / 2))
+    return None
+
+
 _beta = sp.Symbol("beta", real=True)
 
 CANCEL = [
+    Rule("softplus_difference",
+         "softplus(a) - softplus(b) -> log1p(sigmoid(b)*expm1(a - b)) for a - b free of x: the two "
+         "are both about e^x for x -> -oo and cancel [1]",
+         softplus_difference,
+         example=(P.softplus(x) - P.softplus(x - sp.Rational(1, 1024)),
+                  P.log1p(P.sigmoid(x - sp.Rational(1, 1024)) * P.expm1(sp.Rational(1, 1024)))), bad_at=0.5),
+    Rule("sigmoid_difference",
+         "sigmoid(a) - sigmoid(b) -> -sigmoid(a)*sigmoid(-b)*expm1(b - a) for b - a free of x: both "
+         "about e^x for x -> -oo, both about 1 for x -> oo [2]",
+         sigmoid_difference,
+         example=(P.sigmoid(x + 1) - P.sigmoid(x),
+                  -P.sigmoid(x + 1) * P.sigmoid(-x) * P.expm1(-1)), bad_at=40.0),
+    Rule("sigmoid_half", "c*sigmoid(u) - c/2 -> (c/2)*tanh(u/2): no cancellation at u = 0 [2]",
+         sigmoid_half, example=(2 * P.sigmoid(x) - 1, sp.tanh(x / 2)), bad_at=1e-20),
     Rule("reflect",
          "softplus(v) = v + softplus(-v), sigmoid(v) = 1 - sigmoid(-v) (v > 0) in a sum whose "
          "linear parts then cancel: softplus d/dbeta = x*sigmoid(bx)/b - softplus(bx)/b^2 -> "
@@ -204,4 +277,5 @@ CANCEL = [
          "(sqrt(x^2 + 1) - 1 = x^2/(sqrt(x^2 + 1) + 1): no cancellation at 0) [10]",
          sqrt_rationalise,
          example=(sp.sqrt(x ** 2 + 1) - 1, x ** 2 / (sp.sqrt(x ** 2 + 1) + 1)), bad_at=1e-9),
+
 ]

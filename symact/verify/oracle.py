@@ -88,9 +88,13 @@ class _StandIn:
     used = False
 
 
-def _huge_exp(sign: int):
+def _huge_exp(sign: int, z=None):
+    """2**(sign*E*e), e the binary exponent of |z|: monotone in |z|, so that exp(a)*exp(-a)
+    is 1 and exp(a)*exp(-2a) vanishes with either stand-in E, while a value that keeps
+    the stand-in's size (log(exp(exp(x)))) differs between the two."""
     _StandIn.used = True
-    return mpmath.mpf((0, 1, sign * _StandIn.exponent, 1))
+    e = int(mpmath.frexp(abs(z))[1]) if z is not None else 1
+    return mpmath.mpf((0, 1, sign * _StandIn.exponent * max(e, 1), 1))
 
 
 #: Beyond this |argument| exp is reduced here (mpmath raises e to the integer part by
@@ -101,7 +105,7 @@ LARGE_ARGUMENT = mpmath.mpf(2) ** 30
 def _exp(z):
     if isinstance(z, mpmath.mpf) and mpmath.isfinite(z) and abs(z) > LARGE_ARGUMENT:
         if abs(z) > HUGE_ARGUMENT:
-            return _huge_exp(1 if z > 0 else -1)
+            return _huge_exp(1 if z > 0 else -1, z)
         prec = mpmath.mp.prec
         with mpmath.workprec(prec + int(mpmath.log(abs(z), 2)) + 16):
             n = mpmath.floor(z / mpmath.ln2)
@@ -142,7 +146,7 @@ def _erf(z):
 
 def _tanh(z):
     if isinstance(z, mpmath.mpf) and mpmath.isfinite(z) and abs(z) > HUGE_ARGUMENT:
-        return (1 - 2 * _huge_exp(-1)) * mpmath.sign(z)
+        return (1 - 2 * _huge_exp(-1, 2 * z)) * mpmath.sign(z)
     return mpmath.tanh(z)
 
 

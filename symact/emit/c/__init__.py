@@ -118,8 +118,9 @@ def _signature(spec, d: DType) -> str:
     return f"int symact_{spec.name}_{d.tag}({args})"
 
 
-#: Prints float kernels' stable forms in double (pairs off: double's 29 extra bits cover
-#: what they would add to a float result).
+#: Prints float kernels' stable forms in double: rounded arguments need no pairs there (a
+#: product of two floats is exact in double), double-word windows keep them (a
+#: cancellation at 0 is deeper than double's 29 extra bits).
 _IN_DOUBLE = CPrinter("float64", exact=False)
 
 

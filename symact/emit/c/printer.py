@@ -25,6 +25,7 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
         self.dtype = dtype
         # pairs (symact__dd, the runtime's exact.h) exist in double only
         self.exact = dtype == "float64" if exact is None else exact
+        self.windows = dtype == "float64"
         self.suffix = "f" if dtype == "float32" else ""
         self.tag = "f32" if dtype == "float32" else "f64"
 

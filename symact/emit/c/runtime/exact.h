@@ -137,17 +137,23 @@ SYMACT__INLINE symact__dd symact__w_exp(symact__dd a)
     return symact__w_fix(exp(a.hi), symact__dd_make(ldexp(m.hi, k), ldexp(m.lo, k)));
 }
 
+/* expm1: E itself where k = 0, exp - 1 elsewhere (|result| > 0.29 there); a + a^2/2 below
+ * 2^-60 (the scaled series would lose a low part in the subnormals) */
 SYMACT__INLINE symact__dd symact__w_expm1(symact__dd a)
 {
     int k;
-    symact__dd e = symact__w_exp_parts(a, &k);
+    symact__dd e;
+    if (fabs(a.hi) < 0x1p-60)
+        return symact__w_add(a, symact__dd_make(a.hi * a.hi / 2, 0.0));
+    e = symact__w_exp_parts(a, &k);
     if (k != 0)
         e = symact__w_add(symact__w_exp(a), symact__dd_make(-1.0, 0.0));
     return symact__w_fix(expm1(a.hi), e);
 }
 
-/* log: a = f 2^m, y0 = log(f), one Newton step y0 + (f exp(-y0) - 1), plus m ln2 */
-SYMACT__INLINE symact__dd symact__w_log(symact__dd a)
+/* log of a positive pair: a = f 2^m, y0 = log(f), one Newton step y0 + (f exp(-y0) - 1),
+ * plus m ln2 */
+SYMACT__INLINE symact__dd symact__w_log_reduced(symact__dd a)
 {
     int m;
     double f, y0;
@@ -162,29 +168,54 @@ SYMACT__INLINE symact__dd symact__w_log(symact__dd a)
                                        symact__dd_make(symact__c_LN2[0], symact__c_LN2[1])), y);
 }
 
-/* log(1 + a): for |a| < 1/2, y0 = log1p(a) and the step y0 + (a + (1 + a) expm1(-y0)) */
-SYMACT__INLINE symact__dd symact__w_log1p(symact__dd a)
+/* log(1 + a) for -1/2 < a < 1: y0 = log1p(a), the step y0 + (a + (1 + a) expm1(-y0)); a
+ * normalised first (y0 must start from all of a: a - 1 may be 0 + lo) */
+SYMACT__INLINE symact__dd symact__w_log1p_small(symact__dd a)
 {
     double y0;
-    symact__dd s, t;
-    if (!(fabs(a.hi) < 0.5))
-        return symact__w_log(symact__w_add(symact__dd_make(1.0, 0.0), a));
+    symact__dd s;
+    a = symact__two_sum(a.hi, symact__w_lo(a));
     y0 = log1p(a.hi);
     s = symact__w_add(symact__dd_make(1.0, 0.0), a);
-    t = symact__w_add(a, symact__w_mul(s, symact__w_expm1(symact__dd_make(-y0, 0.0))));
+    symact__dd t = symact__w_add(a, symact__w_mul(s, symact__w_expm1(symact__dd_make(-y0, 0.0))));
     return symact__w_add(symact__dd_make(y0, 0.0), t);
 }
 
-/* sqrt: s = sqrt(h), s + (a - s^2)/(2s), s^2 exact */
+/* log: log1p(a - 1) for a in (1/2, 2) (a - 1 exact: the relative accuracy of a small log),
+ * the reduced form elsewhere */
+SYMACT__INLINE symact__dd symact__w_log(symact__dd a)
+{
+    if (a.hi > 0.5 && a.hi < 2.0)
+        return symact__w_log1p_small(symact__dd_make(a.hi - 1.0, symact__w_lo(a)));
+    return symact__w_log_reduced(a);
+}
+
+/* log(1 + a): the Newton step near 0 (-1/2 < a < 1), the reduced form of 1 + a elsewhere */
+SYMACT__INLINE symact__dd symact__w_log1p(symact__dd a)
+{
+    if (a.hi > -0.5 && a.hi < 1.0)
+        return symact__w_log1p_small(a);
+    return symact__w_log_reduced(symact__w_add(symact__dd_make(1.0, 0.0), a));
+}
+
+/* sqrt: a scaled by an even power of two into [1/2, 2) (exactly), s = sqrt(h),
+ * s + (a - s^2)/(2s) with s^2 exact, scaled back */
 SYMACT__INLINE symact__dd symact__w_sqrt(symact__dd a)
 {
-    double s = sqrt(a.hi), r;
-    symact__dd p;
-    if (!(s > 0) || !isfinite(s))
-        return symact__dd_make(s, 0.0);
+    double s, r, hs, ls;
+    int e, k;
+    symact__dd p, q;
+    if (!(a.hi > 0) || !isfinite(a.hi))
+        return symact__dd_make(sqrt(a.hi), 0.0);
+    (void)frexp(a.hi, &e);
+    k = e - (e % 2 + 2) % 2;
+    hs = ldexp(a.hi, -k);
+    ls = ldexp(symact__w_lo(a), -k);
+    s = sqrt(hs);
     p = symact__two_prod(s, s);
-    r = ((a.hi - p.hi) - p.lo + symact__w_lo(a)) / (2 * s);
-    return symact__w_fix(s, symact__fast_two_sum(s, r));
+    r = ((hs - p.hi) - p.lo + ls) / (2 * s);
+    q = symact__fast_two_sum(s, r);
+    return symact__dd_make(ldexp(q.hi, k / 2), ldexp(q.lo, k / 2));
 }
 
 /* tanh: sign(u) E/(E + 2), E = expm1(2|u|); +-(1 - 2 exp(-2|u|)) beyond |u| = 40 */

@@ -143,20 +143,24 @@ def _w_exp(a):
 
 def _w_expm1(a):
     """expm1 of a pair as a pair: E itself where k = 0, exp - 1 elsewhere (|result| > 0.29
-    there, so the subtraction keeps the relative accuracy)."""
+    there, so the subtraction keeps the relative accuracy); a + a^2/2 below 2^-60 (the
+    scaled series would lose a low part in the subnormals)."""
     e, k = _w_exp_parts(a)
     whole = _w_add(_w_exp(a), (-1.0, 0.0))
     small = k == 0
-    return _w_fix(numpy.expm1(a[0]), (numpy.where(small, e[0], whole[0]), numpy.where(small, e[1], whole[1])))
+    tiny = numpy.abs(a[0]) < 2.0 ** -60
+    t = _w_add(a, (a[0] * a[0] / 2, 0.0))
+    h = numpy.where(tiny, t[0], numpy.where(small, e[0], whole[0]))
+    return _w_fix(numpy.expm1(a[0]), (h, numpy.where(tiny, t[1], numpy.where(small, e[1], whole[1]))))
 
 
-def _w_log(a):
-    """log of a pair: a = f*2^m, y0 = log(f), one Newton step y0 + (f*exp(-y0) - 1) in
-    pairs (quadratic: the step's own error is below 2^-104), plus m*ln2 in pairs."""
+def _w_log_reduced(a):
+    """log of a positive pair: a = f*2^m, y0 = log(f), one Newton step y0 + (f*exp(-y0) - 1)
+    in pairs (quadratic: the step's own error is below 2^-104), plus m*ln2 in pairs;
+    log(h) with a zero low part where h is not positive and finite."""
     h = a[0]
     ok = numpy.isfinite(h) & (h > 0)
-    hs = numpy.where(ok, h, 1.0)
-    f, m = numpy.frexp(hs)
+    f, m = numpy.frexp(numpy.where(ok, h, 1.0))
     fl = numpy.ldexp(numpy.where(ok, _w_lo(a), 0.0), -m)
     y0 = numpy.log(f)
     t = _w_add(_w_mul((f, fl), _w_exp((-y0, 0.0))), (-1.0, 0.0))
@@ -168,30 +172,52 @@ def _w_log(a):
     return numpy.where(ok, y[0], plain), numpy.where(ok, y[1], 0.0)
 
 
-def _w_log1p(a):
-    """log(1 + a) of a pair: for |a| < 1/2, y0 = log1p(a) and the Newton step
-    y0 + (a + (1 + a)*expm1(-y0)) in pairs (no cancellation near a = 0); elsewhere
-    log of the pair 1 + a."""
+def _w_log1p_small(a):
+    """log(1 + a) for -1/2 < a < 1: y0 = log1p(a), the Newton step y0 + (a + (1 + a)*
+    expm1(-y0)) in pairs (no cancellation near a = 0)."""
+    h, l = _two_sum(a[0], _w_lo(a))  # normalised: y0 must start from all of a (a - 1 = 0 + lo)
+    small = (h > -0.5) & (h < 1.0)
+    u = (numpy.where(small, h, 0.0), numpy.where(small, l, 0.0))
+    y0 = numpy.log1p(u[0])
+    t = _w_add(u, _w_mul(_w_add((1.0, 0.0), u), _w_expm1((-y0, 0.0))))
+    return _w_add((y0, 0.0), t)
+
+
+def _w_log(a):
+    """log of a pair: log1p(a - 1) for a in (1/2, 2) (a - 1 exact: the relative accuracy of
+    a small log), the reduced form elsewhere."""
     h = a[0]
-    small = numpy.abs(h) < 0.5
-    hs = numpy.where(small, h, 0.0)
-    y0 = numpy.log1p(hs)
-    s = _w_add((1.0, 0.0), (hs, numpy.where(small, _w_lo(a), 0.0)))
-    t = _w_add((hs, numpy.where(small, _w_lo(a), 0.0)), _w_mul(s, _w_expm1((-y0, 0.0))))
-    near = _w_add((y0, 0.0), t)
-    far = _w_log(_w_add((1.0, 0.0), a))
-    return numpy.where(small, near[0], far[0]), numpy.where(small, near[1], far[1])
+    near = (h > 0.5) & (h < 2.0)
+    z = _w_log1p_small((numpy.where(near, h - 1.0, 0.0), numpy.where(near, _w_lo(a), 0.0)))
+    y = _w_log_reduced(a)
+    return numpy.where(near, z[0], y[0]), numpy.where(near, z[1], y[1])
+
+
+def _w_log1p(a):
+    """log(1 + a) of a pair: the Newton step near 0 (-1/2 < a < 1), the reduced form of the
+    pair 1 + a elsewhere."""
+    h = a[0]
+    small = (h > -0.5) & (h < 1.0)
+    z = _w_log1p_small(a)
+    y = _w_log_reduced(_w_add((1.0, 0.0), a))
+    return numpy.where(small, z[0], y[0]), numpy.where(small, z[1], y[1])
 
 
 def _w_sqrt(a):
-    """sqrt of a pair: s = sqrt(h), s + (a - s^2)/(2s) with s^2 exact."""
+    """sqrt of a pair: a scaled by an even power of two into [1/2, 2) (exactly), s = sqrt(h),
+    s + (a - s^2)/(2s) with s^2 exact, scaled back."""
     h = a[0]
+    ok = numpy.isfinite(h) & (h > 0)
+    _, e = numpy.frexp(numpy.where(ok, h, 1.0))
+    k = e - (e % 2)
+    hs, ls = numpy.ldexp(numpy.where(ok, h, 1.0), -k), numpy.ldexp(numpy.where(ok, _w_lo(a), 0.0), -k)
+    s = numpy.sqrt(hs)
+    p, pe = _two_prod(s, s)
+    r = ((hs - p) - pe + ls) / (2 * s)
+    sh, sl = _fast_two_sum(s, r)
     with numpy.errstate(all="ignore"):
-        s = numpy.sqrt(h)
-        p, e = _two_prod(s, s)
-        r = ((h - p) - e + _w_lo(a)) / (2 * s)
-    ok = numpy.isfinite(s) & (s > 0) & numpy.isfinite(r)
-    return _w_fix(s, _fast_two_sum(s, numpy.where(ok, r, 0.0)))
+        plain = numpy.sqrt(h)
+    return numpy.where(ok, numpy.ldexp(sh, k // 2), plain), numpy.where(ok, numpy.ldexp(sl, k // 2), 0.0)
 
 
 def _w_tanh(a):
