@@ -4,7 +4,8 @@
 
 Runs ``symact new`` (the whole pipeline: derive, properties, stabilise with every rewrite
 proved, generate both backends, compile, verify against the mpmath oracle) for each
-expression of ``tests/test_user_activations.py`` (and the two it expects to fail), in a
+expression of ``tests/test_user_activations.py`` (its USER_EXPRESSIONS, MORE_EXPRESSIONS
+and the two it expects to fail), in a
 temporary directory, and prints a markdown table: the expression, the exit code, the
 wall time, the worst kernel per backend and dtype.  ``--cold`` uses an empty oracle
 cache (``$SYMACT_CACHE_DIR`` in a temporary directory), the time a first run takes.
@@ -29,7 +30,8 @@ def _expressions():
     spec = importlib.util.spec_from_file_location("user_activations", HERE.parent / "tests" / "test_user_activations.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    return list(mod.USER_EXPRESSIONS) + [("tanhshrink", "x - tanh(x)", {}), ("heavi_x", "Heaviside(x)*x", {})]
+    return (list(mod.USER_EXPRESSIONS) + list(mod.MORE_EXPRESSIONS)
+            + [("tanhshrink", "x - tanh(x)", {}), ("heavi_x", "Heaviside(x)*x", {})])
 
 
 def _worst(stdout: str) -> str:

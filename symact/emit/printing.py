@@ -173,7 +173,7 @@ class KernelPrinterMixin:
         if isinstance(expr, P.dw_eval):
             if not self.windows:
                 return self._print(expr.args[0])
-            return self._pair_val(self._pair(expr.args[0]))
+            return self._pair_val(self._pair_shared(expr.args[0]))
         pos = dw_position(expr)
         if pos is not None:
             u = expr.args[pos].args[0]
@@ -208,12 +208,41 @@ class KernelPrinterMixin:
         return self._print_Function(expr)
 
     # --- pairs ------------------------------------------------------------------------------
-    _PAIR_FUNCS = {sp.exp: "exp", sp.tanh: "tanh", sp.Abs: "abs", P.expm1: "expm1", P.log1p: "log1p"}
+    _PAIR_FUNCS = {sp.exp: "exp", sp.tanh: "tanh", sp.Abs: "abs", sp.sign: "sign", P.expm1: "expm1",
+                   P.log1p: "log1p"}
+
+    #: primitives with pair functions of their own in the runtimes (not expanded for CSE)
+    _PAIR_PRIMITIVES = (P.exp_rem, P.sqrt_quad, P.sqrt_sq_plus, P.log1p, P.expm1)
+
+    def _pair_shared(self, e) -> str:
+        """``e`` as a pair, its repeated subexpressions evaluated once (primitives in their
+        pair forms first: exp(-|u|) is shared by sigmoid(u) and dsigmoid(u)), where the
+        backend can bind them (``_pair_let``)."""
+        for _ in range(4):
+            e = e.replace(lambda t: isinstance(t, Primitive) and not isinstance(t, self._PAIR_PRIMITIVES)
+                          and not isinstance(t, (P.dw,)), lambda t: type(t).pair_form(*t.args))
+        e = e.replace(lambda t: isinstance(t, P.dw), lambda t: t.args[0])
+        if not hasattr(self, "_pair_let"):
+            return self._pair(e)
+        names = sp.numbered_symbols("_p")
+        shared, (main,) = sp.cse([e], symbols=names, optimizations=None)
+        if not shared:
+            return self._pair(e)
+        bound = []
+        self._bound = set()
+        for t, v in shared:
+            bound.append((t.name, self._pair(v)))
+            self._bound.add(t)
+        text = self._pair_let(bound, self._pair(main))
+        self._bound = set()
+        return text
 
     def _pair(self, e) -> str:
         """``e`` evaluated as a pair (text of an expression giving one)."""
         if isinstance(e, P.dw):
             return self._pair(e.args[0])
+        if e in getattr(self, "_bound", ()):
+            return e.name
         if e.is_Integer and abs(int(e)) < 2 ** 53:
             return self._pair_const(f"{int(e)}.0", "0.0")
         if e.is_number:
@@ -267,7 +296,9 @@ class KernelPrinterMixin:
         for f in num:
             p = self._pair(f)
             out = p if out is None else self._pair_call("mul", [out, p])
-        if coeff.is_Rational:
+        if coeff.is_Rational and out is not None and coeff != 1 and _power_of_two(coeff):
+            out = self._pair_call("scale", [out, self._print(sp.Float(coeff, 40))])
+        elif coeff.is_Rational:
             if coeff.p != 1 or out is None:
                 c = self._pair(sp.Integer(coeff.p))
                 out = c if out is None else self._pair_call("mul", [out, c])
@@ -277,7 +308,10 @@ class KernelPrinterMixin:
             c = self._pair(coeff)
             out = c if out is None else self._pair_call("mul", [out, c])
         for d in den:
-            out = self._pair_call("div", [out, self._pair(d)])
+            if d.is_Integer and _power_of_two(d):
+                out = self._pair_call("scale", [out, self._print(sp.Float(sp.Rational(1, d), 40))])
+            else:
+                out = self._pair_call("div", [out, self._pair(d)])
         return self._pair_call("neg", [out]) if neg else out
 
     def _pair_pow(self, base, e) -> str:
@@ -306,6 +340,11 @@ class KernelPrinterMixin:
         return expr.name
 
     _print_Dummy = _print_Symbol
+
+
+def _power_of_two(c) -> bool:
+    p, q = abs(int(c.p)), int(c.q)
+    return c != 0 and p & (p - 1) == 0 and q & (q - 1) == 0
 
 
 def dw_position(expr) -> int | None:

@@ -57,6 +57,14 @@ class NumpyPrinter(KernelPrinterMixin, NumPyPrinter):
     def _pair_val(self, pair):
         return f"_w_val({pair})"
 
+    def _pair_let(self, bound, body):
+        """``body`` with the pairs ``bound`` ([(name, text)], each may use the earlier ones)
+        bound to their names: nested immediately-called lambdas (a kernel's branch is one
+        expression)."""
+        for name, text in reversed(bound):
+            body = f"(lambda {name}: {body})({text})"
+        return body
+
     def _dw_call(self, impl, args, pair):
         return f"_{impl}_dw({', '.join([*args, '*' + pair])})"
 

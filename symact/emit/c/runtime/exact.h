@@ -25,9 +25,17 @@
 #include "constants.h"
 #include "doubleword.h"
 
-/* exp's reduced argument is scaled by 2^-8 before its series (degree 9: the next term
- * is below 2^-110) and squared back eight times. */
-#define SYMACT__W_SQUARINGS 8
+/* The pair functions of a value are pure: marked so, a compiler evaluates a repeated call
+ * (exp(-|u|) in sigmoid(u) and dsigmoid(u) inside one window) once. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SYMACT__PAIR static inline __attribute__((unused, pure))
+#else
+#define SYMACT__PAIR SYMACT__INLINE
+#endif
+
+/* exp's reduced argument is scaled by 2^-4 before its series (degree 12: the next term
+ * is below 2^-110) and squared back four times. */
+#define SYMACT__W_SQUARINGS 4
 /* Beyond this |u|, tanh(u) = +-(1 - 2 exp(-2|u|)). */
 #define SYMACT__W_TANH_BIG 40.0
 /* Below this |u|, E_k(u) is its series sum_{j>=k} u^j/j! (30 terms: 2^30/30! < 2^-80). */
@@ -77,6 +85,18 @@ SYMACT__INLINE symact__dd symact__w_abs(symact__dd a)
     return a.hi < 0 ? symact__w_neg(a) : a;
 }
 
+/* sign of a pair (exact): its high part's, a normalised pair being 0 only when both are */
+SYMACT__INLINE symact__dd symact__w_sign(symact__dd a)
+{
+    return symact__dd_make(a.hi > 0 ? 1.0 : (a.hi < 0 ? -1.0 : a.hi), 0.0);
+}
+
+/* a*c for a power of two c (exact) */
+SYMACT__INLINE symact__dd symact__w_scale(symact__dd a, double c)
+{
+    return symact__dd_make(a.hi * c, a.lo * c);
+}
+
 SYMACT__INLINE double symact__w_val(symact__dd a)
 {
     return a.hi + a.lo;
@@ -88,7 +108,7 @@ SYMACT__INLINE double symact__w_lo(symact__dd a)
 }
 
 /* a^n for an integer n (binary powering in pairs) */
-SYMACT__INLINE symact__dd symact__w_powi(symact__dd a, int n)
+SYMACT__PAIR symact__dd symact__w_powi(symact__dd a, int n)
 {
     symact__dd out = symact__dd_make(1.0, 0.0), base = a;
     int m = n < 0 ? -n : n;
@@ -103,22 +123,26 @@ SYMACT__INLINE symact__dd symact__w_powi(symact__dd a, int n)
 }
 
 /* exp(h + l) = 2^k (1 + E), E = expm1(r), r = h + l - k ln2 in pairs (|r| <= ln2/2,
- * k = 0 for |h| < ln2/2, where E is expm1(h + l) itself): E = expm1(r 2^-8) by its
- * Taylor series (degree 9), then expm1(2s) = expm1(s)(2 + expm1(s)) eight times.
- * ln2 in three parts: 64 times the data file's ln(2)/64 (k*part1 exact). */
+ * k = 0 for |h| < ln2/2, where E is expm1(h + l) itself): E = expm1(r 2^-4) by its
+ * Taylor series (degrees 7 to 12, below 2^-52 of the sum, in double, the rest in pairs),
+ * then expm1(2s) = expm1(s)(2 + expm1(s)) four times.  ln2 in three parts: 64 times the
+ * data file's ln(2)/64 (k*part1 exact). */
 SYMACT__INLINE symact__dd symact__w_exp_parts(symact__dd a, int *k)
 {
     double h = a.hi > 1100.0 ? 1100.0 : (a.hi < -1100.0 ? -1100.0 : a.hi);
     double kf = nearbyint(h * symact__c_INV_LN2);
     double c1 = 64.0 * symact__c_LN2_64_SPLIT[0], c2 = 64.0 * symact__c_LN2_64_SPLIT[1];
-    double c3 = 64.0 * symact__c_LN2_64_SPLIT[2], scale = ldexp(1.0, -SYMACT__W_SQUARINGS);
+    double c3 = 64.0 * symact__c_LN2_64_SPLIT[2], scale = ldexp(1.0, -SYMACT__W_SQUARINGS), q;
     symact__dd p = symact__two_prod(kf, c2), r = symact__two_sum(h - kf * c1, -p.hi), e, c;
     int i;
     r = symact__dd_add(r, symact__dd_make(isfinite(a.lo) ? a.lo : 0.0, -(p.lo + kf * c3)));
     r.hi *= scale;
     r.lo *= scale;
-    e = symact__dd_make(symact__c_INV_FACT_DD[7][0], symact__c_INV_FACT_DD[7][1]); /* 1/9! */
-    for (i = 6; i >= 0; --i) {                                                      /* 1/8! .. 1/2! */
+    q = symact__c_INV_FACT_DD[10][0];                  /* 1/12!, down to 1/7! in double */
+    for (i = 9; i >= 5; --i)
+        q = q * r.hi + symact__c_INV_FACT_DD[i][0];
+    e = symact__dd_make(q, 0.0);
+    for (i = 4; i >= 0; --i) {                         /* 1/6! .. 1/2! in pairs */
         c = symact__dd_make(symact__c_INV_FACT_DD[i][0], symact__c_INV_FACT_DD[i][1]);
         e = symact__dd_add(symact__dd_mul(e, r), c);
     }
@@ -129,7 +153,7 @@ SYMACT__INLINE symact__dd symact__w_exp_parts(symact__dd a, int *k)
     return e;
 }
 
-SYMACT__INLINE symact__dd symact__w_exp(symact__dd a)
+SYMACT__PAIR symact__dd symact__w_exp(symact__dd a)
 {
     int k;
     symact__dd e = symact__w_exp_parts(a, &k), m = symact__fast_two_sum(1.0, e.hi);
@@ -139,7 +163,7 @@ SYMACT__INLINE symact__dd symact__w_exp(symact__dd a)
 
 /* expm1: E itself where k = 0, exp - 1 elsewhere (|result| > 0.29 there); a + a^2/2 below
  * 2^-60 (the scaled series would lose a low part in the subnormals) */
-SYMACT__INLINE symact__dd symact__w_expm1(symact__dd a)
+SYMACT__PAIR symact__dd symact__w_expm1(symact__dd a)
 {
     int k;
     symact__dd e;
@@ -153,7 +177,7 @@ SYMACT__INLINE symact__dd symact__w_expm1(symact__dd a)
 
 /* log of a positive pair: a = f 2^m, y0 = log(f), one Newton step y0 + (f exp(-y0) - 1),
  * plus m ln2 */
-SYMACT__INLINE symact__dd symact__w_log_reduced(symact__dd a)
+SYMACT__PAIR symact__dd symact__w_log_reduced(symact__dd a)
 {
     int m;
     double f, y0;
@@ -170,7 +194,7 @@ SYMACT__INLINE symact__dd symact__w_log_reduced(symact__dd a)
 
 /* log(1 + a) for -1/2 < a < 1: y0 = log1p(a), the step y0 + (a + (1 + a) expm1(-y0)); a
  * normalised first (y0 must start from all of a: a - 1 may be 0 + lo) */
-SYMACT__INLINE symact__dd symact__w_log1p_small(symact__dd a)
+SYMACT__PAIR symact__dd symact__w_log1p_small(symact__dd a)
 {
     double y0;
     symact__dd s;
@@ -183,7 +207,7 @@ SYMACT__INLINE symact__dd symact__w_log1p_small(symact__dd a)
 
 /* log: log1p(a - 1) for a in (1/2, 2) (a - 1 exact: the relative accuracy of a small log),
  * the reduced form elsewhere */
-SYMACT__INLINE symact__dd symact__w_log(symact__dd a)
+SYMACT__PAIR symact__dd symact__w_log(symact__dd a)
 {
     if (a.hi > 0.5 && a.hi < 2.0)
         return symact__w_log1p_small(symact__dd_make(a.hi - 1.0, symact__w_lo(a)));
@@ -191,7 +215,7 @@ SYMACT__INLINE symact__dd symact__w_log(symact__dd a)
 }
 
 /* log(1 + a): the Newton step near 0 (-1/2 < a < 1), the reduced form of 1 + a elsewhere */
-SYMACT__INLINE symact__dd symact__w_log1p(symact__dd a)
+SYMACT__PAIR symact__dd symact__w_log1p(symact__dd a)
 {
     if (a.hi > -0.5 && a.hi < 1.0)
         return symact__w_log1p_small(a);
@@ -200,7 +224,7 @@ SYMACT__INLINE symact__dd symact__w_log1p(symact__dd a)
 
 /* sqrt: a scaled by an even power of two into [1/2, 2) (exactly), s = sqrt(h),
  * s + (a - s^2)/(2s) with s^2 exact, scaled back */
-SYMACT__INLINE symact__dd symact__w_sqrt(symact__dd a)
+SYMACT__PAIR symact__dd symact__w_sqrt(symact__dd a)
 {
     double s, r, hs, ls;
     int e, k;
@@ -219,7 +243,7 @@ SYMACT__INLINE symact__dd symact__w_sqrt(symact__dd a)
 }
 
 /* tanh: sign(u) E/(E + 2), E = expm1(2|u|); +-(1 - 2 exp(-2|u|)) beyond |u| = 40 */
-SYMACT__INLINE symact__dd symact__w_tanh(symact__dd a)
+SYMACT__PAIR symact__dd symact__w_tanh(symact__dd a)
 {
     symact__dd u = symact__w_abs(a), e, t;
     if (u.hi > SYMACT__W_TANH_BIG)
@@ -233,7 +257,7 @@ SYMACT__INLINE symact__dd symact__w_tanh(symact__dd a)
 
 /* sqrt(a u^2 + c) of pairs: |u| sqrt(a + (c/u)/u) beyond |u| = 2^500, sqrt(a) |u| where
  * c = 0 (no overflow or underflow of u^2) */
-SYMACT__INLINE symact__dd symact__w_sqrt_quad(symact__dd a, symact__dd u, symact__dd c)
+SYMACT__PAIR symact__dd symact__w_sqrt_quad(symact__dd a, symact__dd u, symact__dd c)
 {
     symact__dd m = symact__w_abs(u);
     if (m.hi > SYMACT__W_QUAD_BIG)
@@ -366,7 +390,7 @@ SYMACT__INLINE double symact__mul_softplus_dw_f64(double a, symact__dd u)
 /* E_k(u) = exp(u) - sum_{j<k} u^j/j! of a pair: for |u| <= 2 its series
  * u^k/k! (1 + u/(k+1) (1 + u/(k+2) (...))) in pairs; elsewhere exp(u) minus the
  * polynomial in pairs */
-SYMACT__INLINE symact__dd symact__w_exp_rem(symact__dd u, int k)
+SYMACT__PAIR symact__dd symact__w_exp_rem(symact__dd u, int k)
 {
     symact__dd t = symact__dd_make(1.0, 0.0), poly = symact__dd_make(0.0, 0.0), one = t;
     double fact = 1.0;

@@ -34,8 +34,8 @@ from symact.emit.numpy.runtime.primitives import (_TAIL, _dsigmoid, _expm1_sub_u
 # |k| < 2^15, and the three carry ln 2 to about 2^-150.
 _W_LN2_C = tuple(64.0 * c for c in _LN2_64_SPLIT)
 # exp's reduced argument r, |r| <= ln2/2, is scaled by 2^-_W_SQUARINGS before the series
-# (|s| < 0.0014: terms beyond s^9/9! are below 2^-110) and the result squared back.
-_W_SQUARINGS = 8
+# (|s| < 0.022: terms beyond s^12/12! are below 2^-110) and the result squared back.
+_W_SQUARINGS = 4
 # Above this |u|, tanh(u) = +-(1 - 2 exp(-2|u|)) with the low part from exp alone.
 _W_TANH_BIG = 40.0
 # Below this |u|, E_k(u) = exp(u) - sum_{j<k} u^j/j! is its series sum_{j>=k} u^j/j!.
@@ -84,9 +84,31 @@ def _w_abs(a):
     return numpy.where(neg, -a[0], a[0]), numpy.where(neg, -a[1], a[1])
 
 
+def _w_sign(a):
+    """sign of a pair (exact): its high part's, a normalised pair being 0 only when both are."""
+    return numpy.sign(a[0]), numpy.zeros_like(numpy.asarray(a[0], dtype=numpy.float64))
+
+
 def _w_val(a):
     """The pair rounded to one float64."""
     return a[0] + a[1]
+
+
+def _w_choose(cond, first, second):
+    """Pair first() where cond holds, second() elsewhere; a branch no entry takes is not
+    evaluated (the pair functions are costly, and most calls take one branch only)."""
+    cond = numpy.asarray(cond)
+    if cond.all():
+        return first()
+    if not cond.any():
+        return second()
+    a, b = first(), second()
+    return numpy.where(cond, a[0], b[0]), numpy.where(cond, a[1], b[1])
+
+
+def _w_scale(a, c):
+    """a*c for a power of two c (exact)."""
+    return a[0] * c, a[1] * c
 
 
 def _w_lo(a):
@@ -111,8 +133,9 @@ def _w_powi(a, n):
 def _w_exp_parts(a):
     """exp(h + l) = 2^k*(1 + E) with E = expm1(r) as a pair, r = h + l - k ln2 in pairs
     (|r| <= ln2/2; k = 0 for |h| < ln2/2, so that E is then expm1(h + l) itself):
-    E = expm1(r 2^-8) by its Taylor series (pairs, degree 9), then expm1(2s) =
-    expm1(s)*(2 + expm1(s)) eight times.  Returns (E, k)."""
+    E = expm1(r 2^-4) by its Taylor series, the terms of degree 7 and up (below 2^-52 of
+    the sum) in float64 and the rest in pairs, then expm1(2s) = expm1(s)*(2 + expm1(s))
+    four times (each doubles the relative error: about 2^-100 at the end).  Returns (E, k)."""
     h = numpy.clip(a[0], -1100.0, 1100.0)
     k = numpy.rint(h * _INV_LN2)
     c1, c2, c3 = _W_LN2_C
@@ -122,8 +145,11 @@ def _w_exp_parts(a):
     rh, rl = _dd_add(rh, t, numpy.where(numpy.isfinite(a[1]), a[1], 0.0), -(pe + k * c3))
     scale = 2.0 ** -_W_SQUARINGS
     s = (rh * scale, rl * scale)
-    e = (_INV_FACT_DD[7][0], _INV_FACT_DD[7][1])  # 1/9!
-    for ch, cl in _INV_FACT_DD[6::-1]:             # 1/8! .. 1/2!
+    q = _INV_FACT_DD[-1][0] + 0.0 * s[0]           # 1/12!, then down to 1/7! in float64
+    for ch, _ in _INV_FACT_DD[-2:4:-1]:
+        q = q * s[0] + ch
+    e = (q, 0.0 * q)
+    for ch, cl in _INV_FACT_DD[4::-1]:             # 1/6! .. 1/2! in pairs
         e = _dd_add(*_dd_mul(*e, *s), ch, cl)
     e = _dd_add(*_dd_mul(*e, *s), 1.0, 0.0)
     e = _dd_mul(*e, *s)
@@ -134,7 +160,12 @@ def _w_exp_parts(a):
 
 def _w_exp(a):
     """exp of a pair as a pair (relative error about 2^-100)."""
-    (eh, el), k = _w_exp_parts(a)
+    return _w_exp_of(a, *_w_exp_parts(a))
+
+
+def _w_exp_of(a, e, k):
+    """2^k*(1 + E) from the parts of :func:`_w_exp_parts`."""
+    eh, el = e
     mh, ml = _fast_two_sum(1.0, eh)
     ml = ml + el
     ki = k.astype(numpy.int64) if hasattr(k, "astype") else int(k)
@@ -146,12 +177,10 @@ def _w_expm1(a):
     there, so the subtraction keeps the relative accuracy); a + a^2/2 below 2^-60 (the
     scaled series would lose a low part in the subnormals)."""
     e, k = _w_exp_parts(a)
-    whole = _w_add(_w_exp(a), (-1.0, 0.0))
-    small = k == 0
     tiny = numpy.abs(a[0]) < 2.0 ** -60
-    t = _w_add(a, (a[0] * a[0] / 2, 0.0))
-    h = numpy.where(tiny, t[0], numpy.where(small, e[0], whole[0]))
-    return _w_fix(numpy.expm1(a[0]), (h, numpy.where(tiny, t[1], numpy.where(small, e[1], whole[1]))))
+    out = _w_choose(k == 0, lambda: e, lambda: _w_add(_w_exp_of(a, e, k), (-1.0, 0.0)))
+    out = _w_choose(tiny, lambda: _w_add(a, (a[0] * a[0] / 2, 0.0)), lambda: out)
+    return _w_fix(numpy.expm1(a[0]), out)
 
 
 def _w_log_reduced(a):
@@ -188,9 +217,9 @@ def _w_log(a):
     a small log), the reduced form elsewhere."""
     h = a[0]
     near = (h > 0.5) & (h < 2.0)
-    z = _w_log1p_small((numpy.where(near, h - 1.0, 0.0), numpy.where(near, _w_lo(a), 0.0)))
-    y = _w_log_reduced(a)
-    return numpy.where(near, z[0], y[0]), numpy.where(near, z[1], y[1])
+    return _w_choose(near, lambda: _w_log1p_small((numpy.where(near, h - 1.0, 0.0),
+                                                   numpy.where(near, _w_lo(a), 0.0))),
+                     lambda: _w_log_reduced(a))
 
 
 def _w_log1p(a):
@@ -198,9 +227,7 @@ def _w_log1p(a):
     pair 1 + a elsewhere."""
     h = a[0]
     small = (h > -0.5) & (h < 1.0)
-    z = _w_log1p_small(a)
-    y = _w_log_reduced(_w_add((1.0, 0.0), a))
-    return numpy.where(small, z[0], y[0]), numpy.where(small, z[1], y[1])
+    return _w_choose(small, lambda: _w_log1p_small(a), lambda: _w_log_reduced(_w_add((1.0, 0.0), a)))
 
 
 def _w_sqrt(a):
