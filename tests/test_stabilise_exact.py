@@ -252,3 +252,31 @@ def test_c_pair_functions(c_pairs, name):
         l = _lo(h)
         f(h, l, out)
         assert _rel((out[0], out[1]), _want(fn, h, l)) < 2.0 ** -95, (name, h)
+
+
+def _window_covers(stable, root: float, params: dict) -> bool:
+    """Whether the dw_eval branch of ``stable`` is the one taken at x = ``root``."""
+    if not isinstance(stable, sp.Piecewise):
+        return isinstance(stable, P.dw_eval)
+    subs = {**params, x: sp.nsimplify(root)}
+    for e, c in stable.args:
+        if c is sp.true or c.subs(subs) is sp.true:
+            return isinstance(e, P.dw_eval)
+    return False
+
+
+@pytest.mark.parametrize("name", ["silu", "swish", "mish"])
+def test_certified_roots_lie_in_windows(name):
+    """Every root of the derivative that symact.proof.roots certifies (a sign change at
+    20 digits) is inside a double-word window: the error analysis and the certified roots
+    agree (swish: at its default and at beta = 1.703125, the window being in beta*x)."""
+    from symact.proof.roots import real_roots
+    entry = catalogue.get(name)
+    k = next(k for k in kernels(entry) if k.wrt == "x")
+    values = [{}] + ([{_beta: sp.Rational(109, 64)}] if entry.params else [])
+    for v in values:
+        subs = {**{entry.param_symbols[p]: d for p, d in entry.defaults.items()}, **v}
+        roots = [float(r) for r in real_roots(k.definition.subs(subs), x, -40, 40, digits=20)]
+        assert roots
+        for r in roots:
+            assert _window_covers(k.stable, r, subs), (name, v, r)

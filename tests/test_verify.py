@@ -379,3 +379,26 @@ def test_points_the_oracle_cannot_evaluate_fail_with_the_reason():
 def test_cli_dense_option(capsys):
     assert main(["verify", "relu", "--dense", "-1"]) == 2
     assert "--dense" in capsys.readouterr().err
+
+
+def test_exhaustive_check_on_a_span_of_bit_patterns():
+    """The exhaustive float32 check on spans of inputs (the first quarter of [1, 2) and of
+    (-2, -1]): the float64 kernel rounded is the reference, the oracle decides near
+    boundaries."""
+    from symact.verify.exhaustive import exhaustive
+    k = next(k for k in all_kernels(ENTRIES, ["silu"]) if k.function == "silu_grad")
+    module = backends.load("numpy")
+    for lo in (0x3F800000, 0xBF800000):
+        out = exhaustive(k, module, "numpy", span=(lo, lo + 2 ** 21), chunk=2 ** 20)
+        assert out.inputs == 2 ** 21 and out.nonfinite == 0
+        assert 0 < out.max_ulp <= 0.5 + 1e-6  # float64 work rounded once
+    def broken(x, **kw):  # a float32 kernel one ULP off everywhere
+        y = module.silu_grad(x, **kw)
+        return np.nextafter(y, np.inf) if y.dtype == np.float32 else y
+    out = exhaustive(k, types.SimpleNamespace(silu_grad=broken), "ref", span=(0x3F800000, 0x3F800000 + 2 ** 16))
+    assert out.max_ulp > 1.4
+
+
+def test_cli_exhaustive_refuses_unknown_functions(capsys):
+    assert main(["verify", "--exhaustive", "nosuch"]) == 2
+    assert "not a scalar kernel" in capsys.readouterr().err

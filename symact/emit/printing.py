@@ -212,7 +212,7 @@ class KernelPrinterMixin:
                    P.log1p: "log1p"}
 
     #: primitives with pair functions of their own in the runtimes (not expanded for CSE)
-    _PAIR_PRIMITIVES = (P.exp_rem, P.sqrt_quad, P.sqrt_sq_plus, P.log1p, P.expm1)
+    _PAIR_PRIMITIVES = (P.exp_rem, P.sqrt_quad, P.sqrt_sq_plus, P.log1p, P.expm1, P.ratio)
 
     def _pair_shared(self, e) -> str:
         """``e`` as a pair, its repeated subexpressions evaluated once (primitives in their
@@ -278,6 +278,8 @@ class KernelPrinterMixin:
             return self._pair_call("sqrt_quad", [self._pair(a) for a in e.args])
         if isinstance(e, P.sqrt_sq_plus):
             return self._pair_call("sqrt_quad", [self._pair(sp.S.One), *(self._pair(a) for a in e.args)])
+        if isinstance(e, P.ratio):  # kept whole: (u/v)**3 must not become u**3/v**3
+            return self._pair_call("div", [self._pair(a) for a in e.args])
         if isinstance(e, Primitive):
             return self._pair(type(e).pair_form(*e.args))
         return self._pair_of(self._print(e))  # no pair implementation: the plain value
