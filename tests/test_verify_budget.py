@@ -26,3 +26,20 @@ def test_kernel_within_budget(kernel, backend, dtype):
     module = backends.load(backend)
     m = measure_mod.measure(kernel, module, backend, FORMATS[dtype])
     assert m.ok, f"{kernel.function} [{backend}/{dtype}]: " + "; ".join(m.problems())
+
+
+#: The kernels whose forms changed most (double-word windows, rounded arguments carried,
+#: reflections), scanned densely: random bit patterns and every 2^k-th float of [-50, 50].
+DENSE = ("silu_grad", "swish_grad", "mish_grad", "softplus_grad_beta", "gelu_grad", "celu_grad")
+DENSE_N = 4000
+DENSE_CASES = [(k, b, d) for k in all_kernels(ENTRIES) if k.function in DENSE
+               for b in backends.BACKENDS for d in FORMATS]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel,backend,dtype", DENSE_CASES,
+                         ids=[f"{k.function}-{b}-{d}" for k, b, d in DENSE_CASES])
+def test_dense_scan_within_budget(kernel, backend, dtype):
+    module = backends.load(backend)
+    m = measure_mod.measure(kernel, module, backend, FORMATS[dtype], dense=DENSE_N)
+    assert m.ok, f"{kernel.function} [{backend}/{dtype}] dense: " + "; ".join(m.problems())

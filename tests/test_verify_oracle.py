@@ -186,3 +186,62 @@ def test_vector_dominant_entry_log_softmax():
     with mpmath.workdps(40):
         want = -mpmath.log1p(mpmath.exp(-56))
     assert ex.hi[0] == float(want) and ex.hi[0] < 0
+
+
+# --- what users type ----------------------------------------------------------------------
+
+def test_limits_of_unbounded_and_decaying_functions():
+    x = sp.Symbol("x", real=True)
+    assert oracle.limit_at_infinity(sp.exp(x), 1, F64) == mpmath.inf
+    assert oracle.limit_at_infinity(sp.exp(x), -1, F64) == 0
+    assert oracle.limit_at_infinity(sp.sqrt(x), 1, F64) == mpmath.inf   # 1e200 at x = 1e400
+    assert oracle.limit_at_infinity(sp.log(x), 1, F64) == mpmath.inf    # 921 at x = 1e400
+    assert oracle.limit_at_infinity(1 / sp.sqrt(x), 1, F64) == 0        # 1e-200 at x = 1e400
+    assert round_exact(oracle.limit_at_infinity(x / sp.sqrt(1 + x ** 2), -1, F64), F64)[0] == -1.0
+    assert mpmath.isnan(oracle.limit_at_infinity(sp.sqrt(x), -1, F64))  # outside the domain
+
+
+def test_values_at_zero_of_poles():
+    """IEEE gives 1/(+-0) = +-inf and log(+-0) = -inf: the contract's value at 0 from each
+    side, or from the side where the function is defined."""
+    x = sp.Symbol("x", real=True)
+    assert oracle.value_at_zero(1 / x, 1, F64) == mpmath.inf
+    assert oracle.value_at_zero(1 / x, -1, F64) == mpmath.ninf
+    assert oracle.value_at_zero(sp.log(x), 1, F64) == mpmath.ninf
+    assert oracle.value_at_zero(sp.log(x), -1, F64) == mpmath.ninf
+    assert oracle.value_at_zero(1 / sp.sqrt(x), -1, F64) == mpmath.inf
+    assert oracle.value_at_zero(sp.exp(x), -1, F64) == 1
+
+
+def test_huge_intermediates_are_bounded():
+    """x*exp(-exp(-x)) at x = -1e308 asked mpmath for exp(-exp(1e308)) (10**308 bits of ln 2:
+    out of memory); the stand-in gives 0 (the same with either stand-in)."""
+    x = sp.Symbol("x", real=True)
+    fn = oracle.compile_scalar(x * sp.exp(-sp.exp(-x)))
+    for v in (-1e308, -1e4, -800.0):
+        value, status = oracle.evaluate(fn, mpmath.mpf(v), F64)
+        assert status == oracle.OK and round_exact(value, F64)[0] == 0
+    value, status = oracle.evaluate(oracle.compile_scalar(sp.exp(x)), mpmath.mpf(1e308), F64)
+    assert status == oracle.OK and round_exact(value, F64)[0] == np.inf  # exp(x) overflowed the oracle
+    # exp(a)*exp(-a) and exp(a)*exp(-2a) of a huge a come out right whatever the stand-in ...
+    for expr, want in ((sp.exp(sp.exp(x)) * sp.exp(-sp.exp(x)), 1.0), (sp.exp(sp.exp(x) - 2 * sp.exp(x)), 0.0),
+                       (sp.exp(sp.exp(x)) * sp.exp(-2 * sp.exp(x)), 0.0)):
+        value, status = oracle.evaluate(oracle.compile_scalar(expr), mpmath.mpf(1e4), F64)
+        assert status == oracle.OK and round_exact(value, F64)[0] == want, expr
+    # ... a value that keeps its size is unresolved
+    fn = oracle.compile_scalar(sp.log(1 + sp.exp(sp.exp(x))))
+    assert oracle.evaluate(fn, mpmath.mpf(1e4), F64)[1] == oracle.HUGE
+
+
+def test_erfc_and_exp_of_large_arguments():
+    x = sp.Symbol("x", real=True)
+    with mpmath.workprec(200):
+        for z in (mpmath.mpf(2) ** 31, mpmath.mpf(-5e15), mpmath.mpf(3.3e9)):
+            assert abs(oracle._exp(z) / mpmath.exp(z) - 1) < mpmath.ldexp(1, -190)
+    value, status = oracle.evaluate(oracle.compile_scalar(sp.erfc(x)), mpmath.mpf(-1e300), F64)
+    assert status == oracle.OK and value == 2
+    value, status = oracle.evaluate(oracle.compile_scalar(x * sp.erfc(x)), mpmath.mpf(1e300), F64)
+    assert status == oracle.OK and round_exact(value, F64)[0] == 0
+    with mpmath.workprec(300):
+        z = mpmath.mpf(2) ** 31
+        assert abs(oracle._erfc(z) / mpmath.erfc(z) - 1) < mpmath.ldexp(1, -280)

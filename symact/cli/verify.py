@@ -28,6 +28,12 @@ def add_arguments(parser) -> None:
                         help=f"comma-separated: {', '.join(NAMES)} (default: every one that can run "
                              "here; the others are named as skipped, with the reason)")
     parser.add_argument("--dtype", default="float32,float64", help="comma-separated: float32, float64 (default: both)")
+    parser.add_argument("--dense", type=int, default=0, metavar="N",
+                        help="add the slow scan: N random bit patterns and about N floats of "
+                             "[-50, 50] (every 2^k-th) per kernel (default: 0, the standard grid)")
+    parser.add_argument("--exhaustive", metavar="FUNCTION",
+                        help="check the float32 kernel FUNCTION (e.g. silu_grad) on all 2^32 inputs, "
+                             "on each --backend, and report the time (minutes per backend)")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("--record", action="store_true",
@@ -44,6 +50,22 @@ def split_list(text: str, allowed: tuple, what: str) -> tuple:
     return tuple(dict.fromkeys(items))
 
 
+def _exhaustive(function: str, entries, backend_names, progress) -> int:
+    from symact.verify import backends as _backends
+    from symact.verify.exhaustive import exhaustive
+    from symact.verify.kernels import all_kernels
+    from symact.verify.metric import BUDGET_ULP
+    kernel = next((k for k in all_kernels(entries) if k.function == function and not k.vector), None)
+    if kernel is None:
+        return fail_usage(f"--exhaustive {function}: not a scalar kernel of the catalogue")
+    ok = True
+    for b in backend_names:
+        result = exhaustive(kernel, _backends.load(b), b, progress=progress)
+        print(result.text())
+        ok = ok and result.max_ulp <= BUDGET_ULP and result.nonfinite == 0
+    return 0 if ok else 1
+
+
 def run(args) -> int:
     from symact.verify import run as verify_run
     from symact.verify.backends import BACKENDS
@@ -54,6 +76,8 @@ def run(args) -> int:
             get(name)
         backends = split_list(args.backend, BACKENDS, "backend") if args.backend is not None else None
         dtypes = split_list(args.dtype, tuple(FORMATS), "dtype")
+        if args.dense < 0:
+            raise ValueError(f"--dense {args.dense}: the number of points must be >= 0")
     except USER_ERRORS as err:
         return fail_usage(str(err))
     except ValueError as err:
@@ -81,8 +105,10 @@ def run(args) -> int:
                 available.append(b)
         backends = tuple(available)
     from symact.define.catalogue import ENTRIES
+    if args.exhaustive:
+        return _exhaustive(args.exhaustive, ENTRIES, backends, progress)
     report = verify_run(ENTRIES, args.names or None, backends=backends, dtypes=dtypes,
-                        progress=progress)
+                        progress=progress, dense=args.dense)
     if args.json:
         dump_json(report.as_dict())
     else:

@@ -1,9 +1,21 @@
-"""Printing shared by both backends: products as divisions, small powers as products.
+"""Printing shared by both backends: products as divisions, small powers as products,
+and pairs (double-word evaluation) where the stable form asks for them.
 
 Products print numerator first, then one division per denominator factor
 (``b/2/(S - x)/S``): no denominator product that can overflow where the
-quotient is finite, and rational coefficients stay exact divisions.
-Integer powers 2 and 3 print as products (correctly rounded, no ``pow`` call).
+quotient is finite, and rational coefficients stay exact divisions; where a
+power of the input meets a denominator (``x**2/(S + 1)``) the factors alternate
+(``x/(S + 1)*x``), so that neither the numerator nor the denominator overflows
+where their quotient is finite.  Integer powers 2 and 3 print as products
+(correctly rounded, no ``pow`` call).
+
+Pairs (:mod:`symact.stabilise.rules_exact`): a primitive whose argument is
+``dw(u)`` prints as its ``_dw`` variant called with u evaluated as a pair hi + lo,
+and ``dw_eval(e)`` prints e evaluated in pairs and rounded once; the backend spells
+the pair operations (``_pair_call``, ``_pair_const``, ``_pair_of``, ``_pair_val``,
+``_dw_call``).  A printer with ``exact = False`` prints dw arguments as plain
+values (the C float kernels, evaluated in double, where the product of two floats is
+exact), one with ``windows = False`` dw_eval as the plain expression.
 """
 
 from __future__ import annotations
@@ -11,15 +23,22 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE, precedence
 
+from symact.define.model import X
+from symact.stabilise import primitives as P
 from symact.stabilise.primitives import Primitive, shift
 from symact.emit.literals import float_literal, split_constant
 
 
 class KernelPrinterMixin:
     """Needs ``dtype`` ("float64"/"float32"), ``_const(text) -> str``, ``_int(n) -> str``,
-    ``_call(name, args) -> str`` and ``_prim(impl) -> str`` from the backend."""
+    ``_call(name, args) -> str`` and ``_prim(impl) -> str`` from the backend, and the
+    pair spellings (see the module docstring)."""
 
     dtype = "float64"
+    #: print dw arguments as pairs (False: as the plain argument)
+    exact = True
+    #: print dw_eval windows as pair evaluations (False: as the plain expression)
+    windows = True
 
     #: shared subexpression -> the name of the local variable that holds it (see
     #: :meth:`doprint_shared`); empty outside it
@@ -100,12 +119,48 @@ class KernelPrinterMixin:
         else:
             parts.append(self._print(coeff))
         parts += [self._factor(f) for f in num]
+        if den and any(self._power_of_input(f) for f in num):
+            return sign + self._alternating(parts, num, den, q)
         text = "*".join(parts)
         for d in den:
             text += "/" + self._divisor(d)
         if q != 1:
             text += "/" + self._int(q)
         return sign + text
+
+    @staticmethod
+    def _power_of_input(f) -> bool:
+        """A positive integer power (>= 2) of a symbol: x**2 and a denominator of similar
+        growth must not be formed apart."""
+        return f.is_Pow and f.base.is_Symbol and f.exp.is_Integer and f.exp >= 2
+
+    def _alternating(self, parts, num, den, q) -> str:
+        """``x**2/(S + 1)`` as ``x/(S + 1)*x``, ``x**3/S**3`` as ``x/S*x/S*x/S``: integer
+        powers split into their factors, one division after each multiplication while
+        denominators remain."""
+        lead = parts[:len(parts) - len(num)]  # the coefficient, when printed
+        singles = []
+        for f in num:
+            if self._power_of_input(f):
+                singles += [self._print(f.base)] * int(f.exp)
+            else:
+                singles.append(self._factor(f))
+        pending = []
+        for d in den:
+            if d.is_Pow and d.exp.is_Integer and 2 <= d.exp <= 4:
+                pending += [d.base] * int(d.exp)
+            else:
+                pending.append(d)
+        text = "*".join(lead + singles[:1])
+        for f in singles[1:]:
+            if pending:
+                text += "/" + self._divisor(pending.pop(0))
+            text += "*" + f
+        for d in pending:
+            text += "/" + self._divisor(d)
+        if q != 1:
+            text += "/" + self._int(q)
+        return text
 
     def _print_Pow(self, expr, rational=False):
         base, e = expr.base, expr.exp
@@ -115,10 +170,13 @@ class KernelPrinterMixin:
             return f"{b}*{b}"
         if e == 3:
             return f"{b}*{b}*{b}"
+        # sqrt of the input: x + 0 turns -0 into +0 (sqrt(-0) = -0, and 1/sqrt(-0) = -inf
+        # where the contract wants the value at 0 from the side where sqrt is defined)
+        root = self._print(base) + (f" + {self._int(0)}" if base.is_Symbol else "")
         if e == sp.S.Half:
-            return self._call("sqrt", [self._print(base)])
+            return self._call("sqrt", [root])
         if e == -sp.S.Half:
-            return f"{self._int(1)}/{self._call('sqrt', [self._print(base)])}"
+            return f"{self._int(1)}/{self._call('sqrt', [root])}"
         if e == -1:
             return f"{self._int(1)}/{b}"
         if e.is_Integer and e < 0:
@@ -130,6 +188,28 @@ class KernelPrinterMixin:
               "erfc": "erfc", "sign": "sign"}
 
     def _print_Function(self, expr):
+        if isinstance(expr, P.dw):
+            return self._print(expr.args[0])
+        if isinstance(expr, P.at_infinity):
+            e, lpos, lneg = expr.args
+            limit = [self._nan() if v is sp.nan else self._print(v) for v in (lpos, lneg)]
+            return f"{self._prim('at_infinity')}({self._print(X)}, {self._print(e)}, {limit[0]}, {limit[1]})"
+        if isinstance(expr, P.dw_eval):
+            if not self.windows:
+                return self._print(expr.args[0])
+            return self._pair_val(self._pair_shared(expr.args[0]))
+        pos = dw_position(expr)
+        if pos is not None:
+            u = expr.args[pos].args[0]
+            if not self.exact:
+                args = list(expr.args)
+                args[pos] = u
+                return self._print(expr.func(*args))
+            others = [self._print(a) for i, a in enumerate(expr.args) if i != pos]
+            impl = expr.impl if isinstance(expr, Primitive) else type(expr).__name__
+            return self._dw_call(impl, others, self._pair(u))
+        if isinstance(expr, P.ratio):
+            return self._print(sp.Mul(expr.args[0], sp.Pow(expr.args[1], -1)))
         if isinstance(expr, shift):
             u, c = expr.args
             hi, lo = split_constant(c, self.dtype)
@@ -150,6 +230,129 @@ class KernelPrinterMixin:
 
     def _print_Primitive(self, expr):
         return self._print_Function(expr)
+
+    # --- pairs ------------------------------------------------------------------------------
+    _PAIR_FUNCS = {sp.exp: "exp", sp.tanh: "tanh", sp.Abs: "abs", sp.sign: "sign", P.expm1: "expm1",
+                   P.log1p: "log1p"}
+
+    #: primitives with pair functions of their own in the runtimes (not expanded for CSE)
+    _PAIR_PRIMITIVES = (P.exp_rem, P.sqrt_quad, P.sqrt_sq_plus, P.log1p, P.expm1, P.ratio)
+
+    def _pair_shared(self, e) -> str:
+        """``e`` as a pair, its repeated subexpressions evaluated once (primitives in their
+        pair forms first: exp(-|u|) is shared by sigmoid(u) and dsigmoid(u)), where the
+        backend can bind them (``_pair_let``)."""
+        for _ in range(4):
+            e = e.replace(lambda t: isinstance(t, Primitive) and not isinstance(t, self._PAIR_PRIMITIVES)
+                          and not isinstance(t, (P.dw,)), lambda t: type(t).pair_form(*t.args))
+        e = e.replace(lambda t: isinstance(t, P.dw), lambda t: t.args[0])
+        if not hasattr(self, "_pair_let"):
+            return self._pair(e)
+        names = sp.numbered_symbols("_p")
+        shared, (main,) = sp.cse([e], symbols=names, optimizations=None)
+        if not shared:
+            return self._pair(e)
+        bound = []
+        self._bound = set()
+        for t, v in shared:
+            bound.append((t.name, self._pair(v)))
+            self._bound.add(t)
+        text = self._pair_let(bound, self._pair(main))
+        self._bound = set()
+        return text
+
+    def _pair(self, e) -> str:
+        """``e`` evaluated as a pair (text of an expression giving one)."""
+        if isinstance(e, P.dw):
+            return self._pair(e.args[0])
+        if e in getattr(self, "_bound", ()):
+            return e.name
+        if e.is_Integer and abs(int(e)) < 2 ** 53:
+            return self._pair_const(f"{int(e)}.0", "0.0")
+        if e.is_number:
+            hi, lo = split_constant(e.evalf(40), "float64")
+            return self._pair_const(hi, lo)
+        if e.is_Symbol:
+            return self._pair_of(self._print(e))
+        if e.is_Add:
+            out = None
+            for t in e.as_ordered_terms():
+                c, rest = t.as_coeff_Mul()
+                if out is not None and c.is_negative:
+                    out = self._pair_call("sub", [out, self._pair(-t)])
+                    continue
+                p = self._pair(t)
+                out = p if out is None else self._pair_call("add", [out, p])
+            return out
+        if e.is_Mul:
+            return self._pair_mul(e)
+        if e.is_Pow:
+            return self._pair_pow(e.base, e.exp)
+        if isinstance(e, sp.log):
+            u = e.args[0]
+            if u.is_Add and sp.S.One in u.args:  # log(1 + v): log1p, no cancellation at v = 0
+                return self._pair_call("log1p", [self._pair(u - 1)])
+            return self._pair_call("log", [self._pair(u)])
+        for kind, name in self._PAIR_FUNCS.items():
+            if isinstance(e, kind):
+                return self._pair_call(name, [self._pair(a) for a in e.args])
+        if isinstance(e, P.exp_rem):
+            return self._pair_call("exp_rem", [self._pair(e.args[0]), str(int(e.args[1]))])
+        if isinstance(e, P.sqrt_quad):
+            return self._pair_call("sqrt_quad", [self._pair(a) for a in e.args])
+        if isinstance(e, P.sqrt_sq_plus):
+            return self._pair_call("sqrt_quad", [self._pair(sp.S.One), *(self._pair(a) for a in e.args)])
+        if isinstance(e, P.ratio):  # kept whole: (u/v)**3 must not become u**3/v**3
+            return self._pair_call("div", [self._pair(a) for a in e.args])
+        if isinstance(e, Primitive):
+            return self._pair(type(e).pair_form(*e.args))
+        return self._pair_of(self._print(e))  # no pair implementation: the plain value
+
+    def _pair_mul(self, e) -> str:
+        coeff, rest = e.as_coeff_Mul()
+        num, den = [], []
+        for f in sp.Mul.make_args(rest):
+            if f.is_Pow and f.exp.is_Rational and f.exp.is_negative:
+                den.append(f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False))
+            else:
+                num.append(f)
+        neg = coeff.is_negative
+        coeff = -coeff if neg else coeff
+        out = None
+        for f in num:
+            p = self._pair(f)
+            out = p if out is None else self._pair_call("mul", [out, p])
+        if coeff.is_Rational and out is not None and coeff != 1 and _power_of_two(coeff):
+            out = self._pair_call("scale", [out, self._print(sp.Float(coeff, 40))])
+        elif coeff.is_Rational:
+            if coeff.p != 1 or out is None:
+                c = self._pair(sp.Integer(coeff.p))
+                out = c if out is None else self._pair_call("mul", [out, c])
+            if coeff.q != 1:
+                den.append(sp.Integer(coeff.q))
+        elif coeff != 1:
+            c = self._pair(coeff)
+            out = c if out is None else self._pair_call("mul", [out, c])
+        for d in den:
+            if d.is_Integer and _power_of_two(d):
+                out = self._pair_call("scale", [out, self._print(sp.Float(sp.Rational(1, d), 40))])
+            else:
+                out = self._pair_call("div", [out, self._pair(d)])
+        return self._pair_call("neg", [out]) if neg else out
+
+    def _pair_pow(self, base, e) -> str:
+        b = self._pair(base)
+        if e.is_Integer:
+            return self._pair_call("powi", [b, str(int(e))])
+        if e == sp.S.Half:
+            return self._pair_call("sqrt", [b])
+        if e == -sp.S.Half:
+            return self._pair_call("div", [self._pair(sp.S.One), self._pair_call("sqrt", [b])])
+        if e.is_Rational and e.q == 2:
+            return self._pair_call("mul", [self._pair_call("powi", [b, str(int(e.p // 2))]),
+                                           self._pair_call("sqrt", [b])]) if e.p > 0 else \
+                self._pair_call("div", [self._pair(sp.S.One), self._pair_pow(base, -e)])
+        return self._pair_call("exp", [self._pair_call("mul", [self._pair(e), self._pair_call("log", [b])])])
 
     # --- relations --------------------------------------------------------------------------------
     _REL = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -176,6 +379,23 @@ def shared_calls(expr) -> list:
             counts[node] = counts.get(node, 0) + 1
     repeated = [n for n, c in counts.items() if c > 1]
     return sorted(repeated, key=lambda n: (sum(1 for _ in sp.preorder_traversal(n)), sp.default_sort_key(n)))
+
+
+def _power_of_two(c) -> bool:
+    p, q = abs(int(c.p)), int(c.q)
+    return c != 0 and p & (p - 1) == 0 and q & (q - 1) == 0
+
+
+def dw_position(expr) -> int | None:
+    """The position of a ``dw`` argument of ``expr`` (a primitive's ``argument``, or the
+    argument of exp or erfc), or None."""
+    if isinstance(expr, (sp.exp, sp.erfc)):
+        pos = 0
+    elif isinstance(expr, Primitive) and expr.argument is not None:
+        pos = expr.argument % len(expr.args)
+    else:
+        return None
+    return pos if isinstance(expr.args[pos], P.dw) else None
 
 
 def needs_parens(expr) -> bool:  # pragma: no cover - helper kept for templates' docs

@@ -33,7 +33,8 @@ try:  # the precise engineer's rules for the GELU families
 except ImportError:  # pragma: no cover - only while that module is being written
     PRECISE_RULES = []
 
-__all__ = ["stabilise", "stages", "Rule", "Application", "prove_rewrite", "Stabiliser"]
+__all__ = ["stabilise", "stages", "Rule", "Application", "prove_rewrite", "Stabiliser",
+           "UnsupportedExpression"]
 
 _MAX_STEPS = 40
 
@@ -51,14 +52,43 @@ _PROOFS: dict = {}
 
 
 def prove_rewrite(old: sp.Expr, new: sp.Expr, where=sp.true):
-    """The proof result for ``old == new`` under ``where`` (memoised per process)."""
+    """The proof result for ``old == new`` under ``where`` (memoised per process).
+
+    A Piecewise ``new`` whose every branch is ``old`` for all values (the branches of
+    log_of_sum: identities that hold everywhere, used where they are stable) is proved
+    branch by branch without the branch conditions when the case split cannot decide it
+    (substituting x = 40 + t hides the identity log(e^x/2 + e^-x/2) = x - log 2 +
+    log1p(e^-2x) from the normalisations)."""
     key = (old, new, where)
     hit = _PROOFS.get(key)
     if hit is None:
         from symact.proof.equal import prove_equal
         hit = prove_equal(expand(old), expand(new), where=where)
+        if str(hit.status) == "UNDECIDED" and isinstance(new, sp.Piecewise):
+            hit = _prove_branches(old, new, where) or hit
         _PROOFS[key] = hit
     return hit
+
+
+def _prove_branches(old, new, where):
+    """PROVED when each branch of ``new`` equals ``old`` wherever ``where`` holds (then so
+    does the Piecewise, whichever branch applies), else None."""
+    from symact.proof.equal import prove_equal
+    from symact.proof.result import Result, Status
+    start = time.perf_counter()
+    strategies = []
+    for branch, _ in new.args:
+        r = prove_equal(expand(old), expand(branch), where=where)
+        if str(r.status) != "PROVED":
+            return None
+        strategies.append(r.strategy)
+    return Result(Status.PROVED, "branches:" + "+".join(dict.fromkeys(strategies)),
+                  f"each of {len(new.args)} branches equal for all values",
+                  seconds=time.perf_counter() - start)
+
+
+class UnsupportedExpression(ValueError):
+    """An expression no stable form can be given for (a distribution, say)."""
 
 
 class Stabiliser:
@@ -74,6 +104,11 @@ class Stabiliser:
 
     def run(self, expr: sp.Expr) -> sp.Expr:
         expr = sp.sympify(expr)
+        if expr.has(sp.DiracDelta):
+            raise UnsupportedExpression(
+                f"the expression has DiracDelta (the derivative of Heaviside, a distribution), "
+                f"which no kernel can evaluate: {expr}")
+        expr = self._piecewise(expr)
         if expr.has(sp.Piecewise):
             expr = sp.piecewise_fold(expr)
         for _, rules in stages():
@@ -81,6 +116,30 @@ class Stabiliser:
         if expr.has(sp.Piecewise):
             expr = sp.piecewise_fold(expr)
         return expr
+
+    def _piecewise(self, expr):
+        """Max, Min and Heaviside (user input, SymPy's derivatives of Max) as Piecewise, so
+        that every backend evaluates their branches under masks; proved like a rule."""
+        kinds = (sp.Max, sp.Min, sp.Heaviside)
+        if not expr.has(*kinds):
+            return expr
+
+        def rewrite(e):
+            if isinstance(e, sp.Heaviside):
+                h0 = e.args[1] if len(e.args) > 1 else sp.S.Half
+                return sp.Piecewise((0, e.args[0] < 0), (h0, sp.Eq(e.args[0], 0)), (1, True))
+            return e.rewrite(sp.Piecewise)
+
+        new = expr.replace(lambda e: isinstance(e, kinds), rewrite)
+        start = time.perf_counter()
+        result = self.prover(expr, new, self.where)
+        record = Application("max_min_heaviside", expr, new, self.where, getattr(result, "strategy", ""),
+                             time.perf_counter() - start)
+        if str(getattr(result, "status", "")) != "PROVED":
+            self.rejected.append(record)
+            return expr
+        self.applied.append(record)
+        return new
 
     def _walk(self, node: sp.Basic, ctx, rules: Iterable[Rule]) -> sp.Basic:
         if not isinstance(node, sp.Basic) or node.is_Atom or not node.args:

@@ -3,8 +3,11 @@
 ``kernels(entry) -> list[Kernel]``: for a scalar activation, the definition and
 each derivative from :mod:`symact.derive` (parameters kept symbolic: generated
 kernels take them as arguments), stabilised by :func:`symact.stabilise.stabilise`
-under the parameter constraints, or taken from :mod:`symact.stabilise.overrides`
-(proved equal too).  Kernel names are :func:`symact.derive.kernels.kernel_name`'s.
+under the parameter constraints, then given double-word windows where its terms
+still cancel (:mod:`symact.stabilise.windows`), and with the infinite limits at +-inf
+made explicit where the form has no value there (:mod:`symact.stabilise.limits`).
+Every step is proved equal to the definition; there are no hand-written forms.  Kernel names are
+:func:`symact.derive.kernels.kernel_name`'s.
 """
 
 from __future__ import annotations
@@ -16,11 +19,8 @@ import sympy as sp
 from symact import derive
 from symact.define.model import X, ScalarActivation
 from symact.derive.kernels import kernel_name
-from symact.stabilise import Stabiliser, overrides, prove_rewrite
+from symact.stabilise import Stabiliser, limits, prove_rewrite, windows
 
-
-class UnprovedOverride(RuntimeError):
-    """A hand override that the proof engine does not prove equal to what it replaces."""
 
 
 @dataclass(frozen=True)
@@ -30,33 +30,28 @@ class Kernel:
     wrt: str             # "f", "x" or a parameter name
     definition: sp.Expr  # what sympy.diff gives (or the catalogue definition)
     stable: sp.Expr      # in stable primitives
-    source: str          # "rules" or "override"
+    source: str          # "rules", or "rules+windows" where double-word windows were added
     applied: tuple = field(default=(), compare=False)
 
 
 def stable_kernel(entry: ScalarActivation, wrt: str, definition: sp.Expr) -> Kernel:
     where = sp.And(*entry.constraints)
-    hand = overrides.get(entry.name, wrt)
-    if isinstance(hand, overrides.Instance):
-        base = prove_rewrite(hand.definition, hand.base)
-        lemma = prove_rewrite(definition, hand.definition.xreplace({X: hand.u}), where)
-        for what, result in (("the base form", base), ("the instance", lemma)):
-            if str(result.status) != "PROVED":
-                raise UnprovedOverride(f"override for {entry.name} d/d{wrt}: {what} is not proved: "
-                                       f"{result.status} ({result.detail})")
-        return Kernel(kernel_name(entry.name, wrt), entry.name, wrt, definition,
-                      hand.base.xreplace({X: hand.u}), "override")
-    if hand is not None:
-        result = prove_rewrite(definition, hand, where)
-        if str(result.status) != "PROVED":
-            raise UnprovedOverride(
-                f"override for {entry.name} d/d{wrt} is not proved equal to the derivative: "
-                f"{result.status} ({result.strategy}: {result.detail})")
-        return Kernel(kernel_name(entry.name, wrt), entry.name, wrt, definition, hand, "override")
+    name = kernel_name(entry.name, wrt)
     s = Stabiliser(where)
     stable = s.run(definition)
-    return Kernel(kernel_name(entry.name, wrt), entry.name, wrt, definition, stable, "rules",
-                  tuple(s.applied))
+    source = "rules"
+    defaults = {entry.param_symbols[k]: v for k, v in entry.defaults.items()}
+    windowed = windows.add_windows(stable, defaults, name)
+    if windowed is not stable:
+        proof = prove_rewrite(stable, windowed, where)
+        if str(proof.status) == "PROVED":
+            stable, source = windowed, "rules+windows"
+        else:
+            windows.SKIPPED[name] = f"the windowed form is not proved: {proof.status} ({proof.detail})"
+    bounded = limits.add_limits(stable, definition, defaults)
+    if bounded is not stable and str(prove_rewrite(stable, bounded, where).status) == "PROVED":
+        stable = bounded
+    return Kernel(name, entry.name, wrt, definition, stable, source, tuple(s.applied))
 
 
 def kernels(entry: ScalarActivation) -> list[Kernel]:

@@ -31,6 +31,14 @@ separately rounded functions cannot give:
 
 Each ``definition`` is the textbook formula itself, so that the proof of a
 rewrite is a comparison with the catalogue's own expression.
+
+Why these remain beside the general mechanisms (rounded arguments carried as hi + lo,
+double-word windows): those would give x*erfc(dw(-x/sqrt(2)))/2 with libm's erfc
+(within a few ULP, not 1) and a window around the derivative's root, and nothing
+general reaches erfc's far tail in one rounding into the subnormals; the fitted Mills
+ratio does, for the two most used activations (the within-1-ULP count depends on it).
+The rules reach these primitives from any expression equal to the GELU forms
+(``symact new "x*(1 + erf(x/sqrt(2)))/2"`` gets them too).
 """
 
 from __future__ import annotations

@@ -26,10 +26,21 @@ class Primitive(sp.Function):
     impl: ClassVar[str] = ""
     #: One-line formula, for docs and generated comments.
     formula: ClassVar[str] = ""
+    #: The argument a rounded value may be passed in as hi + lo (``dw``), by position
+    #: (see :mod:`symact.stabilise.rules_exact`); None where none may.
+    argument: ClassVar[int | None] = None
 
     @classmethod
     def definition(cls, *args) -> sp.Expr:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @classmethod
+    def pair_form(cls, *args) -> sp.Expr:
+        """The same function in the functions pairs implement (+, *, /, powers, exp, log,
+        log1p, expm1, sqrt, tanh, Abs), free of overflow where the value is finite: what a
+        double-word evaluation (``dw_eval``) computes.  The definition unless a class
+        says otherwise; tests/test_stabilise.py proves each equal to the definition."""
+        return cls.definition(*args)
 
     def expanded(self) -> sp.Expr:
         """This call with its definition substituted (arguments expanded too)."""
@@ -74,39 +85,56 @@ class softplus(Primitive):
     """softplus(u) = log(1 + exp(u)), evaluated as max(u, 0) + log1p(exp(-|u|))."""
 
     impl = "softplus"
+    argument = -1
     formula = "log(1 + exp(u))"
 
     @classmethod
     def definition(cls, u):
         return sp.log(1 + sp.exp(u))
 
+    @classmethod
+    def pair_form(cls, u):
+        return (u + sp.Abs(u)) / 2 + log1p(sp.exp(-sp.Abs(u)))
+
 
 class sigmoid(Primitive):
     """sigmoid(u) = 1/(1 + exp(-u)), branch on the sign of u so exp never overflows."""
 
     impl = "sigmoid"
+    argument = -1
     formula = "1/(1 + exp(-u))"
 
     @classmethod
     def definition(cls, u):
         return 1 / (1 + sp.exp(-u))
 
+    @classmethod
+    def pair_form(cls, u):
+        # exp(min(u, 0))/(1 + exp(-|u|)): no log, the denominator shared with dsigmoid(u)
+        return sp.exp((u - sp.Abs(u)) / 2) / (1 + sp.exp(-sp.Abs(u)))
+
 
 class log_sigmoid(Primitive):
     """log_sigmoid(u) = -log(1 + exp(-u)), evaluated as min(u, 0) - log1p(exp(-|u|))."""
 
     impl = "log_sigmoid"
+    argument = -1
     formula = "-log(1 + exp(-u))"
 
     @classmethod
     def definition(cls, u):
         return -sp.log(1 + sp.exp(-u))
 
+    @classmethod
+    def pair_form(cls, u):
+        return (u - sp.Abs(u)) / 2 - log1p(sp.exp(-sp.Abs(u)))
+
 
 class expm1(Primitive):
     """expm1(u) = exp(u) - 1 without cancellation near 0."""
 
     impl = "expm1"
+    argument = -1
     formula = "exp(u) - 1"
 
     @classmethod
@@ -136,55 +164,80 @@ class dsigmoid(Primitive):
     """sigmoid'(u) = sigmoid(u)*sigmoid(-u) = exp(-|u|)/(1 + exp(-|u|))^2, never s*(1-s)."""
 
     impl = "dsigmoid"
+    argument = -1
     formula = "exp(-u)/(1 + exp(-u))^2"
 
     @classmethod
     def definition(cls, u):
         return sp.exp(-u) / (1 + sp.exp(-u)) ** 2
 
+    @classmethod
+    def pair_form(cls, u):
+        return sp.exp(-sp.Abs(u)) / (1 + sp.exp(-sp.Abs(u))) ** 2
+
 
 class sech2(Primitive):
     """sech(u)^2 = 1 - tanh(u)^2 = 4 e/(1 + e)^2 with e = exp(-2|u|): no cancellation."""
 
     impl = "sech2"
+    argument = -1
     formula = "1 - tanh(u)^2"
 
     @classmethod
     def definition(cls, u):
         return 1 - sp.tanh(u) ** 2
 
+    @classmethod
+    def pair_form(cls, u):
+        return 4 * sp.exp(-2 * sp.Abs(u)) / (1 + sp.exp(-2 * sp.Abs(u))) ** 2
+
 
 class mul_sigmoid(Primitive):
     """a*sigmoid(u), scaled in the subnormal tail; 0 when sigmoid(u) is exactly 0."""
 
     impl = "mul_sigmoid"
+    argument = -1
     formula = "a/(1 + exp(-u))"
 
     @classmethod
     def definition(cls, a, u):
         return a / (1 + sp.exp(-u))
 
+    @classmethod
+    def pair_form(cls, a, u):
+        return a * sigmoid.pair_form(u)
+
 
 class mul_dsigmoid(Primitive):
     """a*sigmoid(u)*sigmoid(-u), scaled in the subnormal tail."""
 
     impl = "mul_dsigmoid"
+    argument = -1
     formula = "a*exp(-u)/(1 + exp(-u))^2"
 
     @classmethod
     def definition(cls, a, u):
         return a * sp.exp(-u) / (1 + sp.exp(-u)) ** 2
 
+    @classmethod
+    def pair_form(cls, a, u):
+        return a * dsigmoid.pair_form(u)
+
 
 class mul_tanh_softplus(Primitive):
     """a*tanh(softplus(u)) = a*e*(2 + e)/(2 + 2e + e^2), e = exp(u), scaled in the tail (mish)."""
 
     impl = "mul_tanh_softplus"
+    argument = -1
     formula = "a*tanh(log(1 + exp(u)))"
 
     @classmethod
     def definition(cls, a, u):
         return a * sp.tanh(sp.log(1 + sp.exp(u)))
+
+    @classmethod
+    def pair_form(cls, a, u):
+        return a * sp.tanh(softplus.pair_form(u))
 
 
 class sqrt_sq_plus(Primitive):
@@ -229,6 +282,7 @@ class mul_exp(Primitive):
     """a*exp(u), formed as (a*exp(u/2))*exp(u/2) where exp(u) is subnormal."""
 
     impl = "mul_exp"
+    argument = -1
     formula = "a*exp(u)"
 
     @classmethod
@@ -239,9 +293,15 @@ class mul_exp(Primitive):
 class expm1_sub_uexp(Primitive):
     """expm1(u) - u*exp(u) = -exp(u)*(exp(-u) - 1 + u): for v = -u in [0, 2] the positive
     series exp(-v)*sum_{k>=2} v^k/k! (the regularised incomplete gamma P(2, v)), no
-    cancellation near u = 0; (1 - u)*exp(u) - 1 elsewhere (CELU d/dalpha)."""
+    cancellation near u = 0; (1 - u)*exp(u) - 1 elsewhere (CELU d/dalpha).
+
+    Why a primitive of its own: the sum vanishes to second order at 0, and the general
+    re-expansion in Taylor remainders (rules_cancel.py) leaves E_2(u) - u*E_1(u), whose
+    two terms still cancel in the ratio 3 : 1 there; a double-word window would hold
+    down to |u| ~ 2^-26 only.  This series has one sign throughout."""
 
     impl = "expm1_sub_uexp"
+    argument = -1
     formula = "exp(u) - 1 - u*exp(u)"
 
     @classmethod
@@ -249,46 +309,102 @@ class expm1_sub_uexp(Primitive):
         return sp.exp(u) - 1 - u * sp.exp(u)
 
 
-class exp_div(Primitive):
-    """exp(u/c) with the quotient carried exactly: q = fl(u/c), r = (u - q*c)/c (u - q*c is
-    exact: fma in C, Dekker's product in NumPy), exp(u/c) = exp(q)*(1 + r) to within r^2/2.
-    exp(fl(u/c)) alone amplifies the rounding of u/c by |u/c| (CELU': 171 ULP at u/c = -708);
-    where exp(q) is subnormal the product is formed as (exp(q/2)*(1 + r))*exp(q/2), one
-    rounding into the subnormals."""
+# --- error-free transformations and general scalings (pitfalls 10, 17, 18) -----------
+#
+# Implemented in the runtimes' exact.py / exact.h.
 
-    impl = "exp_div"
-    formula = "exp(u/c)"
+class dw(Primitive):
+    """u carried as an unevaluated pair hi + lo: the rounding error of each operation
+    that forms u is kept (two-sum, fma or Dekker's product, the exact remainder of a
+    quotient, constants split hi + lo), so that a primitive amplifying its argument's
+    rounding (exp(u): a relative error of |u|*2^-53) is evaluated at hi + lo.  Only
+    ever the ``argument`` of another primitive (or of exp, erfc); the printers print
+    that call's ``_dw`` variant with u's pair."""
+
+    impl = "dw"
+    formula = "u"
 
     @classmethod
-    def definition(cls, u, c):
-        return sp.exp(u / c)
+    def definition(cls, u):
+        return u
 
 
-class mul_exp_div_sq_tsp(Primitive):
-    """a*e/(2 + e(2 + e))^2, e = exp(u): a*exp(u)*((1 - tanh(softplus(u)))/2)^2, mish' for
-    u < 0 with a = L(u).  Rounding 2 + e(2 + e) (in (2, 5], the bottom of its binade),
-    squaring it, dividing and multiplying by e cost up to 5 half-ULPs; the templates carry
-    a*e, 2 + e, e(2 + e), the sum and its square as double-word pairs (two-sum, fma/Dekker
-    products) so that beyond exp(u) one rounding remains, the quotient's.  Below
-    ln(smallest normal) e is split as exp(u/2)^2 (one rounding into the subnormals)."""
+class dw_eval(Primitive):
+    """e evaluated entirely in double-word arithmetic (exp, log, sqrt, tanh of pairs to
+    about 2^-100; primitives by their definitions) and rounded once: used inside a
+    window where the terms of e cancel (around an interior root), where the relative
+    error of a plain evaluation grows like 1/|x - root|."""
 
-    impl = "mul_exp_div_sq_tsp"
-    formula = "a*exp(u)/(2 + exp(u)*(2 + exp(u)))^2"
+    impl = "dw_eval"
+    formula = "e"
+
+    @classmethod
+    def definition(cls, e):
+        return e
+
+
+class exp_rem(Primitive):
+    """E_k(u) = exp(u) - sum_{j<k} u^j/j!, the Taylor remainder of exp after k terms
+    (E_0 = exp, E_1 = expm1): about u^k/k! near u = 0, with no cancellation.  A sum of
+    exponentials that vanishes to order k at a point is rewritten in these (the
+    polynomial parts cancel symbolically, :mod:`symact.stabilise.rules_exact`)."""
+
+    impl = "exp_rem"
+    formula = "exp(u) - sum_{j<k} u^j/j!"
+    argument = 0
+
+    @classmethod
+    def definition(cls, u, k):
+        return sp.exp(u) - sum(u ** j / sp.factorial(j) for j in range(int(k)))
+
+
+class mul_softplus(Primitive):
+    """a*softplus(u), scaled where softplus(u) = exp(u) is subnormal (a*softplus(u)
+    rounded after the underflow would amplify the subnormal's rounding by |a|)."""
+
+    impl = "mul_softplus"
+    formula = "a*log(1 + exp(u))"
+    argument = -1
 
     @classmethod
     def definition(cls, a, u):
-        e = sp.exp(u)
-        return a * e / (e * (2 + e) + 2) ** 2
+        return a * sp.log(1 + sp.exp(u))
 
 
-class expm1_sub_uexp_div(Primitive):
-    """expm1_sub_uexp(u/c) with u/c = q + r carried exactly (as in :class:`exp_div`):
-    f(q) + f'(q)*r, f'(q) = -q*exp(q).  Near u/c = 0 the value is -(u/c)^2/2, which
-    doubles the relative rounding of fl(u/c) (CELU d/dalpha, alpha = 3: 3.9 ULP)."""
+class sqrt_quad(Primitive):
+    """sqrt(a*u^2 + c) without overflow or underflow of u^2 (|u|*sqrt(a + (c/u)/u) for
+    huge u), whatever the signs of a and c (nan where the radicand is negative)."""
 
-    impl = "expm1_sub_uexp_div"
-    formula = "exp(u/c) - 1 - (u/c)*exp(u/c)"
+    impl = "sqrt_quad"
+    formula = "sqrt(a*u^2 + c)"
 
     @classmethod
-    def definition(cls, u, c):
-        return sp.exp(u / c) - 1 - u / c * sp.exp(u / c)
+    def definition(cls, a, u, c):
+        return sp.sqrt(a * u ** 2 + c)
+
+
+class at_infinity(Primitive):
+    """e, with its limits at x = +inf and x = -inf given (lpos, lneg; nan: e itself there):
+    a stable form that tends to inf - inf or inf/inf (x + x^2/(2(sqrt(x^2 + 1) + 1)) at
+    x = -inf) has no floating-point value at the infinities, and its value at the
+    largest finite number is not its limit when it grows without bound.  The limits are
+    SymPy's (:mod:`symact.stabilise.limits`); for real x it is e by definition."""
+
+    impl = "at_infinity"
+    formula = "e"
+
+    @classmethod
+    def definition(cls, e, lpos, lneg):
+        return e
+
+
+class ratio(Primitive):
+    """u/v kept as one quotient (SymPy would distribute (u/v)**3 into u**3/v**3, which
+    overflows where the quotient is moderate: x^3/(1 + a*x^2)^(3/2))."""
+
+    impl = "ratio"
+    formula = "u/v"
+
+    @classmethod
+    def definition(cls, u, v):
+        return u / v

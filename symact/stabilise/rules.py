@@ -15,7 +15,9 @@ The library runs in :data:`STAGES`, each a full bottom-up pass:
    expm1, log1p, erfc, sech^2, sqrt(u^2 + c));
 3. ``LOWER``: branch forms and scaled products that depend on the earlier
    stages having named the primitives (``u + sqrt(u^2 + c)`` split by sign,
-   ``a*sigmoid(u) -> mul_sigmoid(a, u)``, ``1/u^2 -> inv_sq(u)``).
+   ``a*sigmoid(u) -> mul_sigmoid(a, u)``, ``1/u^2 -> inv_sq(u)``);
+4. ``EXACT``: rounded arguments of exp-like functions carried as hi + lo
+   (:mod:`symact.stabilise.rules_exact`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symact.stabilise import primitives as P
+from symact.stabilise import rules_cancel, rules_exact, rules_range
 from symact.define.model import X
 from symact.stabilise.rule import Rule
 
@@ -347,7 +350,9 @@ def _sqrt_plus(node):
     return k * sp.Piecewise((c * half / (s * half + u * half), u >= 0), (s - u, True))
 
 
-def _scaled_product(kind, cls, nargs=1):
+def _scaled_product(kind, cls, parameters=False):
+    """``a*kind(u) -> cls(a, u)`` for a factor ``a`` depending on x (or, with
+    ``parameters``, on a parameter: 1/beta^2 may be large)."""
     def rewrite(node):
         if not isinstance(node, sp.Mul):
             return None
@@ -355,7 +360,7 @@ def _scaled_product(kind, cls, nargs=1):
         for i, f in enumerate(fs):
             if isinstance(f, kind):
                 rest = sp.Mul(*[h for m, h in enumerate(fs) if m != i])
-                if _is_const(rest):
+                if not (rest.free_symbols if parameters else rest.has(x)):
                     return None
                 return cls(rest, *f.args)
         return None
@@ -406,27 +411,6 @@ def _expm1_sub_uexp(node):
         return None
 
     return _pair_in_add(node, first, second)
-
-
-def _quotient(arg):
-    """``(u, c)`` when ``arg`` is ``u/c`` for a parameter symbol ``c`` and ``u`` depends on x."""
-    for f in _factors(arg):
-        if f.is_Pow and f.exp == -1 and f.base.is_Symbol and f.base != x:
-            u = sp.Mul(*[g for g in _factors(arg) if g is not f])
-            if not _is_const(u):
-                return u, f.base
-    return None
-
-
-def _exact_quotient(kind, cls):
-    """``kind(u/c) -> cls(u, c)`` for a parameter symbol ``c``: the quotient is not exact."""
-    def rewrite(node):
-        if isinstance(node, kind):
-            uc = _quotient(node.args[0])
-            if uc is not None:
-                return cls(*uc)
-        return None
-    return rewrite
 
 
 def _inv_sq(node):
@@ -509,6 +493,14 @@ LOWER = [
                                 sp.Symbol("beta", real=True) * x > 0),
                                (P.softplus(sp.Symbol("beta", real=True) * x) / sp.Symbol("beta", real=True), True)),
                   sp.Symbol("beta", real=True) > 0)),
+    Rule("mul_softplus",
+         "a*softplus(u) -> mul_softplus(a, u): scaled where softplus(u) = exp(u) is subnormal "
+         "(softplus d/dbeta, beta = 0.01171875: softplus(bx)/b^2 rounded after the underflow is "
+         "3640 ULP off at x = -63585) [1]",
+         _scaled_product(P.softplus, P.mul_softplus, parameters=True),
+         example=(P.softplus(x) / sp.Symbol("beta", real=True) ** 2,
+                  P.mul_softplus(sp.Symbol("beta", real=True) ** -2, x)),
+         bad_at=None),
     Rule("expm1_sub_uexp",
          "expm1(u) - u*exp(u) -> expm1_sub_uexp(u) = -exp(u)*sum_{k>=2} (-u)^k/k! for -2 <= u <= 0: "
          "the terms cancel to -u^2/2 near 0 (CELU d/dalpha)",
@@ -517,23 +509,20 @@ LOWER = [
          _inv_sq, example=(1 / (1 + sp.Abs(x)) ** 2, P.inv_sq(1 + sp.Abs(x))), bad_at=1e160),
 ]
 
-_alpha = sp.Symbol("alpha", real=True)
-
-#: Last, so that the shapes the earlier stages match (``expm1(u) - u*exp(u)``) keep ``exp``.
-EXACT = [
-    Rule("exp_div",
-         "exp(u/c) -> exp_div(u, c): u/c carried as q + r exactly (fma remainder), "
-         "exp(q)*(1 + r); exp(fl(u/c)) amplifies the quotient's rounding by |u/c| "
-         "(CELU' alpha = 3: 171 ULP at x = -2125)",
-         # no bad_at: the example needs alpha = 3 (tests/test_stabilise.py tests it there)
-         _exact_quotient(sp.exp, P.exp_div), example=(sp.exp(x / _alpha), P.exp_div(x, _alpha))),
-    Rule("expm1_sub_uexp_div",
-         "expm1_sub_uexp(u/c) -> expm1_sub_uexp_div(u, c): u/c carried as q + r exactly, "
-         "f(q) + f'(q)*r; near u/c = 0 the value -(u/c)^2/2 doubles the quotient's rounding "
-         "(CELU d/dalpha alpha = 3: 3.9 ULP at x = -0.27)",
-         _exact_quotient(P.expm1_sub_uexp, P.expm1_sub_uexp_div),
-         example=(P.expm1_sub_uexp(x / _alpha), P.expm1_sub_uexp_div(x, _alpha))),
+#: Last (:mod:`symact.stabilise.rules_exact`), so that the shapes the earlier stages
+#: match (``expm1(u) - u*exp(u)``) see the arguments and the exponentials as they are.
+EXACT = rules_exact.EXACT + [
+    Rule("mul_exp", "a*exp(u) -> mul_exp(a, u): scaled where exp(u) is subnormal, and no "
+         "inf*0 where a overflows as exp(u) underflows (x*exp(-x^2/2): 26 ULP at x = -37.8; "
+         "d/dx x*erf(x) nan at x = -max)",
+         _scaled_product(sp.exp, P.mul_exp, parameters=True),
+         example=(x * sp.exp(x), P.mul_exp(x, x)), bad_at=-740.0),
 ]
+
+#: Overflow of intermediates and sums that cancel (:mod:`symact.stabilise.rules_range`,
+#: :mod:`symact.stabilise.rules_cancel`): after the primitives are named; the exponentials
+#: merged and divided through first (the shapes the other rules look for appear then).
+STABLE = rules_range.RANGE + STABLE + rules_cancel.CANCEL
 
 #: The passes of the stabiliser, in order.
 STAGES = (("algebraic", ALGEBRAIC), ("stable", STABLE), ("lower", LOWER), ("exact", EXACT))

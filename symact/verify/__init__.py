@@ -30,12 +30,15 @@ def _stderr_progress(msg: str) -> None:
 
 
 def run(entries, names=None, backends=_backends.BACKENDS, dtypes=("float32", "float64"), *,
-        progress=_stderr_progress, use_cache: bool = True, kernels=None, modules=None) -> Report:
+        progress=_stderr_progress, use_cache: bool = True, kernels=None, modules=None,
+        dense: int = 0) -> Report:
     """Measure the kernels of ``entries`` (those in ``names`` when given); ``progress(msg)``
     per kernel.
 
     ``kernels`` (:class:`.kernels.Kernel` list) replaces the kernels of ``entries``;
-    ``modules`` ({backend: loaded module}) replaces loading ``backends``.
+    ``modules`` ({backend: loaded module}) replaces loading ``backends``; ``dense`` adds
+    the slow scan of :func:`.grid.dense_points` (that many random bit patterns and about
+    as many floats of [-50, 50]) to every scalar kernel's grid.
     """
     t0 = time.perf_counter()
     report = Report()
@@ -58,7 +61,7 @@ def run(entries, names=None, backends=_backends.BACKENDS, dtypes=("float32", "fl
             progress(f"verify: checking the oracle cache for {len(kernels)} kernels "
                      f"({n_jobs} processes fill what is missing) ...")
             t1 = time.perf_counter()
-            n = _prefetch.prefetch(kernels, dtypes, n_jobs, progress=progress)
+            n = _prefetch.prefetch(kernels, dtypes, n_jobs, dense, progress=progress)
             if n:
                 progress(f"verify: {n} oracle tables computed in {time.perf_counter() - t1:.0f} s "
                          f"(cached in {_cache.directory()}; later runs read them)")
@@ -68,7 +71,7 @@ def run(entries, names=None, backends=_backends.BACKENDS, dtypes=("float32", "fl
         for d in dtypes:
             for b, mod in modules.items():
                 done += 1
-                m = _measure.measure(k, mod, b, FORMATS[d], use_cache=use_cache)
+                m = _measure.measure(k, mod, b, FORMATS[d], use_cache=use_cache, dense=dense)
                 report.measurements.append(m)
                 mark = "ok" if m.ok else "FAIL"
                 progress(f"verify [{done}/{total}] {k.function:<28} {b:<5} {d:<7} "

@@ -45,8 +45,9 @@ def has(k: str) -> bool:
     return k in _MEMORY or (directory() / f"{k}.npz").exists()
 
 
-def load(k: str) -> dict | None:
-    if k in _MEMORY:
+def load(k: str, fresh: bool = False) -> dict | None:
+    """The arrays stored under ``k`` (None if absent); ``fresh``: read the disk again."""
+    if k in _MEMORY and not fresh:
         return _MEMORY[k]
     path = directory() / f"{k}.npz"
     try:

@@ -9,12 +9,18 @@ Scalar kernels get, in the dtype (every point an exact float of it):
   the points carry varied significands);
 - the overflow/underflow thresholds of exp (docs/numerics.md table), ln(2^p), half of
   each (``sigmoid(2u)`` forms) and, per parameter set, each scaled by the
-  parameter, with their float neighbours;
+  parameter, with their float neighbours, and points strictly inside every
+  interval between consecutive thresholds (:func:`threshold_points`: between
+  ln(smallest subnormal) and ln(smallest normal) exp is subnormal, and a kernel
+  can be off there while exact at both ends);
 - kernel-specific points: the kinks of the definition and their neighbours, and
   points near interior roots (:func:`root_points`).
 
 The special values (+-0, +-inf, nan) are checked apart, against the contract
 (:mod:`symact.verify.contract`).
+
+:func:`dense_points` is the slow scan (``symact verify --dense``): random bit
+patterns over the whole range and every 2^k-th float in [-50, 50].
 
 Vector kernels get rows (:func:`vector_rows`): lengths 1..1000, scales up to
 1e300 (f64) / 1e38 (f32), entries far below the max, a dominant entry, ties,
@@ -39,6 +45,11 @@ LOG_N = {"float32": 400, "float64": 800}
 SUB_N = 24
 #: Float neighbours taken on each side of a threshold, kink or root.
 NEIGHBOURS = 3
+#: Where, as fractions of each interval between consecutive thresholds, the interior
+#: points lie (irregular, so that they carry varied significands).
+INTERIOR = (0.013, 0.11, 0.27, 0.5, 0.73, 0.89, 0.987)
+#: The dense scan's half-range: every 2^k-th float in [-DENSE_LIM, DENSE_LIM].
+DENSE_LIM = 50.0
 
 #: Region labels for the per-region summary.
 REGIONS = ("neg_tail", "core", "pos_tail", "roots", "special")
@@ -62,15 +73,52 @@ def neighbours(values, dtype, k: int = NEIGHBOURS) -> np.ndarray:
 
 
 def exp_thresholds(f: Format) -> list[float]:
-    """ln(largest finite), ln(smallest normal), ln(smallest subnormal), ln(2^p), as floats."""
+    """ln(largest finite), ln(smallest normal), ln(smallest subnormal), ln(half of it)
+    (exp rounds to 0 below), ln(2^p), as floats."""
     with mpmath.workprec(200):
         vals = [
             mpmath.log(mpmath.mpf(f.max)),
             mpmath.log(mpmath.ldexp(1, f.emin)),
             mpmath.log(mpmath.ldexp(1, f.sub_exp)),
+            mpmath.log(mpmath.ldexp(1, f.sub_exp - 1)),
             f.precision * mpmath.log(2),
         ]
         return [float(v) for v in vals]
+
+
+def threshold_points(f: Format, scales=()) -> np.ndarray:
+    """Points strictly inside each interval between consecutive thresholds (those of
+    :func:`exp_thresholds`, their halves, 0), on both signs, for the thresholds as they
+    are and scaled by each of ``scales`` (multiplied and divided: u = s*x reaches a
+    threshold at x = t/s)."""
+    base = sorted({abs(t) for t in exp_thresholds(f)} | {abs(t) / 2 for t in exp_thresholds(f)})
+    out = []
+    for s in (1.0, *scales):
+        for factor in {s, 1 / s}:
+            edges = [0.0] + [t * factor for t in base]
+            for a, b in zip(edges, edges[1:]):
+                inner = a + (b - a) * np.asarray(INTERIOR)
+                out += [inner, -inner]
+    pts = np.concatenate(out).astype(f.dtype)
+    return pts[np.isfinite(pts)]
+
+
+def dense_points(f: Format, n: int = 20000, seed: int = 20240917) -> np.ndarray:
+    """The slow scan: ``n`` floats of random bit patterns (finite, both signs, the whole
+    range, subnormals included) and about ``n`` more, every 2^k-th float in
+    [-DENSE_LIM, DENSE_LIM] (k chosen for the count), sorted and unique."""
+    dt = f.dtype
+    ut = np.uint32 if f.name == "float32" else np.uint64
+    rng = np.random.default_rng(seed)
+    bits = rng.integers(0, np.iinfo(ut).max, size=n, dtype=ut, endpoint=True)
+    rand = bits.view(dt)
+    top = int(np.asarray(dt(DENSE_LIM)).view(ut))
+    step = max(1, top // max(1, n // 2))
+    walk = np.arange(0, top + 1, step, dtype=ut).view(dt)
+    pts = np.concatenate([rand, walk, -walk])
+    pts = pts[np.isfinite(pts)]
+    pts = np.where(pts == 0, dt(0), pts)
+    return np.unique(pts)
 
 
 def base_points(f: Format, *, scales=(), log_n: int | None = None, linear_n: int | None = None) -> np.ndarray:
@@ -91,7 +139,8 @@ def base_points(f: Format, *, scales=(), log_n: int | None = None, linear_n: int
         for s in (1.0, *scales):
             for v in (t, t / 2):
                 thr += [v * s, -v * s, v / s, -v / s]
-    pts = np.concatenate([mags, -mags, linear, neighbours(thr, dt), np.zeros(1, dt)])
+    pts = np.concatenate([mags, -mags, linear, neighbours(thr, dt), threshold_points(f, scales),
+                          np.zeros(1, dt)])
     pts = pts[np.isfinite(pts)]
     pts = np.where(pts == 0, dt(0), pts)  # one zero (+0); -0 is a special value
     return np.unique(pts.astype(dt))

@@ -97,6 +97,12 @@ class Measurement:
     warnings: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     unresolved: int = 0
+    #: why the oracle left points unresolved, with an example point: {reason: x}
+    unresolved_reasons: dict = field(default_factory=dict)
+    #: where the definition is real, inferred from the grid ("" when everywhere)
+    domain: str = ""
+    #: points outside the domain where the kernel did not return nan: [(x, params, computed)]
+    outside_domain: list = field(default_factory=list)
     histogram: list = field(default_factory=lambda: [0] * (len(HIST_EDGES)))
     seconds: float = 0.0
     #: the worst error per stretch of the x axis (:mod:`.profile`), for the plots
@@ -113,7 +119,7 @@ class Measurement:
     @property
     def ok(self) -> bool:
         return (not self.errors and not self.warnings and not self.special and self.nonfinite_count == 0
-                and not self.biased_regions
+                and not self.biased_regions and not self.unresolved and not self.outside_domain
                 and self.overall.max <= BUDGET_ULP and self.roots["max_abs_eps"] <= BUDGET_ULP
                 and self.points > 0)
 
@@ -138,6 +144,13 @@ class Measurement:
             out.append(f"special x={s['x']}{_pstr(s['params'])}: got {s['computed']}, want {s['expected']}")
         if self.warnings:
             out.append(f"warnings: {self.warnings[0]}")
+        if self.unresolved:
+            why = "; ".join(f"{r} (e.g. x={x!r})" for r, x in self.unresolved_reasons.items())
+            out.append(f"the oracle could not evaluate {self.unresolved} points: {why}")
+        if self.outside_domain:
+            x, p, c = self.outside_domain[0]
+            out.append(f"{len(self.outside_domain)} points outside the domain {self.domain} are not nan, "
+                       f"e.g. x={x!r}{_pstr(p)}: {c!r}")
         return out
 
     def as_dict(self) -> dict:
@@ -152,6 +165,8 @@ class Measurement:
                                    for x, p, c, e in self.nonfinite[:5]],
             "special_checked": self.special_checked, "special_failures": _jsonable(self.special),
             "warnings": self.warnings[:5], "errors": self.errors, "unresolved": self.unresolved,
+            "unresolved_reasons": _jsonable(self.unresolved_reasons), "domain": self.domain,
+            "outside_domain": len(self.outside_domain),
             "histogram": dict(zip(hist_labels() + ["nonfinite"], self.histogram + [self.nonfinite_count])),
             "seconds": round(self.seconds, 3), "problems": self.problems(),
         }
@@ -200,8 +215,9 @@ def _scales(params: dict) -> tuple:
     return tuple(abs(float(v)) for v in params.values() if v not in (0, 0.0))
 
 
-def scalar_points(kernel: Kernel, params: dict, f: Format, roots) -> np.ndarray:
-    """Grid for one kernel and parameter set: base grid + kinks + root neighbourhoods."""
+def scalar_points(kernel: Kernel, params: dict, f: Format, roots, dense: int = 0) -> np.ndarray:
+    """Grid for one kernel and parameter set: base grid + kinks + root neighbourhoods
+    (+ the dense scan of ``dense`` random bit patterns and as many floats of [-50, 50])."""
     key = (f.name, tuple(sorted(params.items())))
     if key not in _GRIDS:
         if params:
@@ -210,6 +226,8 @@ def scalar_points(kernel: Kernel, params: dict, f: Format, roots) -> np.ndarray:
         else:
             _GRIDS[key] = grid.base_points(f)
     extra = [grid.neighbours(kernel.kinks(params), f.dtype), grid.root_points(roots, f.dtype)]
+    if dense:
+        extra.append(grid.dense_points(f, dense))
     pts = np.concatenate([_GRIDS[key], *extra])
     pts = pts[np.isfinite(pts)]
     return np.unique(np.where(pts == 0, f.dtype(0), pts))
@@ -217,7 +235,7 @@ def scalar_points(kernel: Kernel, params: dict, f: Format, roots) -> np.ndarray:
 
 def interior_roots(expr: sp.Expr) -> list[float]:
     """Sign-changing roots of ``expr`` on [-40, 40] (``symact.proof.roots.real_roots``), cached."""
-    k = cache.key(oracle.ORACLE_VERSION, "roots", sp.srepr(expr))
+    k = cache.key(oracle.SCALAR_VERSION, "roots", sp.srepr(expr))
     hit = cache.load(k)
     if hit is not None:
         return [float(v) for v in hit["roots"]]
@@ -232,12 +250,11 @@ def interior_roots(expr: sp.Expr) -> list[float]:
 
 def special_expectations(expr: sp.Expr, f: Format) -> dict:
     """Exact expected values at the special inputs (mpf), cached."""
-    k = cache.key(oracle.ORACLE_VERSION, "special", sp.srepr(expr), f.name)
+    k = cache.key(oracle.SCALAR_VERSION, oracle.LIMITS_VERSION, "special", sp.srepr(expr), f.name)
     hit = cache.load(k)
     if hit is not None:
         return {lab: mpmath.mpf(str(v)) for lab, v in zip(hit["labels"], hit["values"])}
-    at0 = oracle.value_at(expr, 0.0, f)
-    out = {"+0": at0, "-0": at0,
+    out = {"+0": oracle.value_at_zero(expr, 1, f), "-0": oracle.value_at_zero(expr, -1, f),
            "+inf": oracle.limit_at_infinity(expr, 1, f), "-inf": oracle.limit_at_infinity(expr, -1, f),
            "nan": mpmath.mpf("nan")}
     with mpmath.workdps(60):
@@ -287,20 +304,21 @@ def _finish(m: Measurement, medians, region_medians):
             m.regions[name].median = float(np.median(np.concatenate(parts)))
 
 
-def measure_scalar(kernel: Kernel, module, backend: str, f: Format, *, use_cache=True) -> Measurement:
+def measure_scalar(kernel: Kernel, module, backend: str, f: Format, *, use_cache=True,
+                   dense: int = 0) -> Measurement:
     m = Measurement(kernel.function, kernel.entry, backend, f.name)
     medians, region_medians = [], {}
     for params in kernel.param_sets:
         expr = kernel.expr(params)
         roots = interior_roots(expr)
         m.roots["roots"] = sorted(set(m.roots["roots"]) | {r for r in roots if r != 0})
-        pts = scalar_points(kernel, params, f, roots)
+        pts = scalar_points(kernel, params, f, roots, dense)
         exact = oracle.scalar_exact(expr, pts, f, use_cache=use_cache)
         out, warns, err = backends.call(module, kernel.function, pts.astype(f.dtype), **params)
         if not _check_output(m, out, err, warns, pts.shape, f, f"grid{_pstr(params)}"):
             continue
         resolved = exact.status == oracle.OK
-        m.unresolved += int((exact.status == oracle.UNRESOLVED).sum())
+        _check_domain(m, pts, out, exact.status, params)
         errs = ulp_errors(out, exact.hi, exact.spacing, exact.frac)
         window = grid.in_root_window(pts, roots) & resolved
         if window.any():
@@ -324,6 +342,43 @@ def measure_scalar(kernel: Kernel, module, backend: str, f: Format, *, use_cache
         _measure_special(m, kernel, module, expr, params, f)
     _finish(m, medians, region_medians)
     return m
+
+
+def domain_text(points: np.ndarray, defined: np.ndarray) -> str:
+    """The runs of ``points`` (sorted) where ``defined`` holds, as intervals; the ends of
+    the grid read as +-inf.  "" when every point is defined."""
+    if defined.all():
+        return ""
+    if not defined.any():
+        return "nowhere on the grid"
+    runs, start = [], None
+    for i, ok in enumerate(defined):
+        if ok and start is None:
+            start = i
+        if start is not None and (not ok or i == defined.size - 1):
+            end = i if ok else i - 1
+            lo = "-inf" if start == 0 else f"{points[start]:.6g}"
+            hi = "inf" if end == defined.size - 1 else f"{points[end]:.6g}"
+            runs.append(f"{'(' if lo == '-inf' else '['}{lo}, {hi}{')' if hi == 'inf' else ']'}")
+            start = None
+    return " u ".join(runs)
+
+
+def _check_domain(m: Measurement, pts, out, status, params):
+    """Unresolved points (with their reasons) and the domain: where the definition has
+    no real value the kernel must return nan."""
+    for st, reason in oracle.REASONS.items():
+        sel = status == st
+        if sel.any():
+            m.unresolved += int(sel.sum())
+            m.unresolved_reasons.setdefault(reason, float(pts[sel][0]))
+    undefined = status == oracle.UNDEFINED
+    if undefined.any():
+        order = np.argsort(pts)
+        m.domain = domain_text(pts[order], ~undefined[order])
+        # x = 0 is judged by the special values (a pole's one-sided limit: 1/(+-0) = +-inf)
+        wrong = undefined & (pts != 0) & ~np.isnan(out.astype(np.float64))
+        m.outside_domain += [(float(pts[i]), dict(params), float(out[i])) for i in np.flatnonzero(wrong)]
 
 
 def _measure_special(m: Measurement, kernel: Kernel, module, expr, params, f: Format):
@@ -359,7 +414,9 @@ def measure_vector(kernel: Kernel, module, backend: str, f: Format, *, use_cache
         out = out.reshape(-1)
         errs = ulp_errors(out, ex.hi, ex.spacing, ex.frac)
         resolved = ex.status == oracle.OK
-        m.unresolved += int((~resolved).sum())
+        if (~resolved).any():
+            m.unresolved += int((~resolved).sum())
+            m.unresolved_reasons.setdefault(oracle.REASONS[oracle.UNRESOLVED], r.label)
         bad = resolved & (errs == NONFINITE)
         # plotted against the entry's x (logsumexp, one value per row: the row's largest)
         xs = r.x.reshape(-1) if out.size == r.x.size else np.full(out.size, np.max(r.x))
@@ -391,16 +448,19 @@ def measure_vector(kernel: Kernel, module, backend: str, f: Format, *, use_cache
     return m
 
 
-def measure(kernel: Kernel, module, backend: str, f: Format, *, use_cache=True) -> Measurement:
-    """Measure ``kernel`` from ``module`` (a loaded backend) in format ``f``."""
+def measure(kernel: Kernel, module, backend: str, f: Format, *, use_cache=True, dense: int = 0) -> Measurement:
+    """Measure ``kernel`` from ``module`` (a loaded backend) in format ``f`` (with the
+    dense scan of :func:`symact.verify.grid.dense_points` when ``dense`` > 0)."""
     import time
     t0 = time.perf_counter()
     if not callable(getattr(module, kernel.function, None)):
         m = Measurement(kernel.function, kernel.entry, backend, f.name)
         m.errors.append(f"{kernel.function} is missing from the {backend} backend")
         return m
-    fn = measure_vector if kernel.vector else measure_scalar
-    m = fn(kernel, module, backend, f, use_cache=use_cache)
+    if kernel.vector:
+        m = measure_vector(kernel, module, backend, f, use_cache=use_cache)
+    else:
+        m = measure_scalar(kernel, module, backend, f, use_cache=use_cache, dense=dense)
     m.seconds = time.perf_counter() - t0
     return m
 

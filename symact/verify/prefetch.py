@@ -29,14 +29,14 @@ def _cached(args) -> bool:
     from symact.verify import measure
     from symact.verify import oracle
     from symact.verify import vector_oracle
-    kernel, params, dtype = args
+    kernel, params, dtype, dense = args
     f = FORMATS[dtype]
     if kernel.vector:
         rows = [r for r in grid.vector_rows(f) if not grid.row_is_special(r)]
         return cache.has(vector_oracle.rows_key(rows, f))
     expr = kernel.expr(params)
-    pts = measure.scalar_points(kernel, params, f, measure.interior_roots(expr))
-    return cache.has(oracle.scalar_key(expr, pts, f))
+    pts = measure.scalar_points(kernel, params, f, measure.interior_roots(expr), dense)
+    return oracle.missing_points(expr, pts, f) == 0
 
 
 def _task(args):
@@ -44,7 +44,7 @@ def _task(args):
     from symact.verify import measure
     from symact.verify import oracle
     from symact.verify import vector_oracle
-    kernel, params, dtype = args
+    kernel, params, dtype, dense = args
     f = FORMATS[dtype]
     function = kernel.function
     if kernel.vector:
@@ -53,7 +53,7 @@ def _task(args):
         return function
     expr = kernel.expr(params)
     roots = measure.interior_roots(expr)
-    oracle.scalar_exact(expr, measure.scalar_points(kernel, params, f, roots), f)
+    oracle.scalar_exact(expr, measure.scalar_points(kernel, params, f, roots, dense), f)
     measure.special_expectations(expr, f)
     return function
 
@@ -84,9 +84,10 @@ def progress_line(done: int, total: int, elapsed: float) -> str:
     return line
 
 
-def prefetch(kernels, dtypes, workers: int | None = None, progress=None) -> int:
-    """Compute the missing oracle values of ``kernels`` x ``dtypes`` in ``workers``
-    processes; returns how many tables were computed (0 when all were cached).
+def prefetch(kernels, dtypes, workers: int | None = None, dense: int = 0, progress=None) -> int:
+    """Compute the missing oracle values of ``kernels`` x ``dtypes`` (with the dense scan
+    when ``dense`` > 0) in ``workers`` processes; returns how many tables were computed
+    (0 when all were cached).
     ``progress(msg)`` receives :func:`progress_line` messages while the pool works."""
     workers = workers or jobs()
     tasks = []
@@ -94,9 +95,9 @@ def prefetch(kernels, dtypes, workers: int | None = None, progress=None) -> int:
         for d in dtypes:
             if k.vector:
                 if k.function == "logsumexp":  # one oracle table serves all six vector kernels
-                    tasks.append((k, {}, d))
+                    tasks.append((k, {}, d, 0))
             else:
-                tasks += [(k, p, d) for p in k.param_sets]
+                tasks += [(k, p, d, dense) for p in k.param_sets]
     tasks = [t for t in tasks if not _cached(t)]
     if workers <= 1 or len(tasks) <= 1:
         return 0

@@ -82,6 +82,12 @@ class Report:
             lines.append(f"backend {name} unavailable: {msg}")
         for (b, d), (v, fn, x) in sorted(self.worst().items()):
             lines.append(f"worst {b}/{d}: {fmt_ulp(v)} ULP ({fn} at {x})")
+        domains = {}
+        for m in self.measurements:
+            if getattr(m, "domain", ""):
+                domains.setdefault(m.function, m.domain)
+        for fn, dom in domains.items():
+            lines.append(f"domain of {fn} (inferred from the grid; nan expected elsewhere): {dom}")
         n1, n = self.within_1ulp
         if n:
             lines.append(f"within 1 ULP: {n1}/{n} kernels ({100 * n1 / n:.0f}%); "

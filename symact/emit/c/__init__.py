@@ -42,6 +42,7 @@ FILES = (
     ("elementary.h", False),
     ("primitives.h", False),
     ("precise.h", False),
+    ("exact.h", False),
     ("vector_core.h", False),
     ("vector_exact.h", True),
     ("vector_fast.h", False),
@@ -186,7 +187,11 @@ class CBackend(Backend):
         return sections
 
     def context(self, kernels, forms, library: str) -> dict:
-        printers = {d.tag: CPrinter(d.name, prim_tag=d.tag) for d in (*self.dtypes, F32X)}
+        # float kernels computed in double need no pairs for rounded arguments (a product of
+        # two floats is exact in double); double-word windows stay (a cancellation at 0 is
+        # deeper than double's 29 extra bits)
+        printers = {d.tag: CPrinter(d.name, prim_tag=d.tag, exact=False if d is F32X else None)
+                    for d in (*self.dtypes, F32X)}
         scalar, f32x = [], []
         for spec in kernels:
             if spec.vector:

@@ -4,9 +4,11 @@ No ``M_PI``-style macros (``math_macros={}``): constants print as literals,
 17 significant digits for double, 9 with an ``F`` suffix for float, rounded
 once from the exact value.  f32 code calls the float functions (``expf``,
 ``log1pf``, ...); in double the elementary functions call the runtime's
-vectorisable ``symact__elem_*_f64``.  A Piecewise prints as a chain of selects
-(see ``_print_Piecewise``), which evaluates every branch: the kernels keep the
-unused ones finite.  Primitives call ``symact__<impl>_f64`` / ``_f32``.
+vectorisable ``symact__elem_*_f64``.  The C backend prints float kernels that call
+transcendental functions with a double printer whose ``exact`` is off (evaluated in
+double, rounded once).  A Piecewise prints as a chain of selects (see
+``_print_Piecewise``), which evaluates every branch: the kernels keep the unused ones
+finite.  Primitives call ``symact__<impl>_f64`` / ``_f32``.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from symact.emit.printing import KernelPrinterMixin
 class CPrinter(KernelPrinterMixin, C99CodePrinter):
     language = "C"
 
-    def __init__(self, dtype="float64", settings=None, prim_tag=None):
+    def __init__(self, dtype="float64", settings=None, prim_tag=None, exact=None):
         super().__init__(dict({"math_macros": {}}, **(settings or {})))
         if dtype not in ("float64", "float32"):
             raise ValueError(f"unknown dtype {dtype!r}")
         self.dtype = dtype
+        # pairs (symact__dd, the runtime's exact.h) exist in double only
+        self.exact = dtype == "float64" if exact is None else exact
+        self.windows = dtype == "float64"
         self.suffix = "f" if dtype == "float32" else ""
         self.tag = "f32" if dtype == "float32" else "f64"
         #: the suffix of the primitives called (``f32x``: float kernels computed in double
@@ -44,6 +49,9 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
     #: instead of libm's in double (a loop over libm calls does not vectorise).
     _ELEMENTARY = {"exp", "log", "tanh", "erfc", "expm1", "log1p"}
 
+    def _nan(self):
+        return "NAN"
+
     def _call(self, name, args):
         if self.dtype == "float64" and name in self._ELEMENTARY:
             return f"symact__elem_{name}_f64({', '.join(args)})"
@@ -54,6 +62,23 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
 
     def _prim(self, impl):
         return f"symact__{impl}_{self.prim_tag}"
+
+    # pairs: symact__dd values, the symact__w_* functions of the runtime's exact.h
+    def _pair_call(self, name, args):
+        return f"symact__w_{name}({', '.join(args)})"
+
+    def _pair_const(self, hi, lo):
+        return f"symact__dd_make({hi}, {lo})"
+
+    def _pair_of(self, text):
+        return f"symact__dd_make({text}, 0.0)"
+
+    def _pair_val(self, pair):
+        return f"symact__w_val({pair})"
+
+    def _dw_call(self, impl, args, pair):
+        return f"symact__{impl}_dw_f64({', '.join([*args, pair])})"
+
 
     # Conditions combine with the bitwise operators: every operand is a comparison (0 or
     # 1) without side effects, and && / || would put a branch into the kernel loop.

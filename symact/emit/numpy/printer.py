@@ -32,6 +32,9 @@ class NumpyPrinter(KernelPrinterMixin, NumPyPrinter):
     def _inf(self, sign):
         return "numpy.inf" if sign > 0 else "(-numpy.inf)"
 
+    def _nan(self):
+        return "numpy.nan"
+
     def _call(self, name, args):
         if name == "pow":
             return f"numpy.power({args[0]}, {args[1]})"
@@ -40,6 +43,30 @@ class NumpyPrinter(KernelPrinterMixin, NumPyPrinter):
 
     def _prim(self, impl):
         return f"_{impl}"
+
+    # pairs: tuples (hi, lo) of float64 arrays, the _w_* functions of the runtime's exact.py
+    def _pair_call(self, name, args):
+        return f"_w_{name}({', '.join(args)})"
+
+    def _pair_const(self, hi, lo):
+        return f"({hi}, {lo})"
+
+    def _pair_of(self, text):
+        return f"({text}, 0.0)"
+
+    def _pair_val(self, pair):
+        return f"_w_val({pair})"
+
+    def _pair_let(self, bound, body):
+        """``body`` with the pairs ``bound`` ([(name, text)], each may use the earlier ones)
+        bound to their names: nested immediately-called lambdas (a kernel's branch is one
+        expression)."""
+        for name, text in reversed(bound):
+            body = f"(lambda {name}: {body})({text})"
+        return body
+
+    def _dw_call(self, impl, args, pair):
+        return f"_{impl}_dw({', '.join([*args, '*' + pair])})"
 
     def _print_And(self, expr):
         return "(" + " & ".join(self._print(a) for a in expr.args) + ")"

@@ -28,9 +28,8 @@
 #define SYMACT__SECH2_TAIL 21.0
 /* Above this |u|, u*u overflows: sqrt(u^2 + c) = |u|*sqrt(1 + (c/u)/u). */
 #define SYMACT__SQRT_BIG 0x1p500
-/* exp(q) is 0 below this and inf above QHI. */
+/* exp(q) is 0 below this. */
 #define SYMACT__QLO (-1500.0)
-#define SYMACT__QHI 710.0
 /* Below this, products are small enough that their double-word corrections would be
  * subnormal: the plain quotient is already within an ulp there; above BIG Dekker's
  * split (no FMA) could overflow. */
@@ -67,16 +66,27 @@ SYMACT__INLINE double symact__sigmoid_f64(double u)
 {
     double e = symact__elem_exp_f64(-fabs(u));
     int pos = u >= 0;
-    double q = symact__sel(pos, 1, e) / (1 + e);
+    symact__dd t = symact__fast_two_sum(1.0, e); /* 1 + e exactly: 1 >= e */
+    /* n/(t.hi + t.lo) rounded once (the remainder of the quotient corrects it) */
+    double q = symact__el_div(symact__sel(pos, 1, e), 0.0, t.hi, t.lo);
     return symact__sel(e < SYMACT__SMALL, symact__sel(pos, 1 - e, e - e * e), q);
+}
+
+/* n/(1 + e)^2 for 0 <= e <= 1, rounded once: 1 + e = t.hi + t.lo exactly, its square
+ * p.hi + (p.lo + 2 t.hi t.lo) (t.lo^2, below 2^-104 of it, left out), and the quotient of
+ * the double-words (symact__el_div) */
+SYMACT__INLINE double symact__over_one_plus_sq(double n, double e)
+{
+    symact__dd t = symact__fast_two_sum(1.0, e);
+    symact__dd p = symact__two_prod(t.hi, t.hi);
+    return symact__el_div(n, 0.0, p.hi, p.lo + 2 * t.hi * t.lo);
 }
 
 /* sigmoid(u)*sigmoid(-u) = e/(1 + e)^2, e = exp(-|u|) [2] */
 SYMACT__INLINE double symact__dsigmoid_f64(double u)
 {
     double e = symact__elem_exp_f64(-fabs(u));
-    double t = 1 + e;
-    return symact__sel(e < SYMACT__SMALL, e - 2 * e * e, e / (t * t)); /* t*t: as many roundings as two divisions, t <= 2 */
+    return symact__sel(e < SYMACT__SMALL, e - 2 * e * e, symact__over_one_plus_sq(e, e));
 }
 
 /* 1 - tanh(u)^2 = 4e/(1 + e)^2, e = exp(-2|u|) [9]; in the tail 4e itself, as
@@ -88,9 +98,21 @@ SYMACT__INLINE double symact__sech2_f64(double u)
     int tail = a > SYMACT__SECH2_TAIL;
     symact__dd s = symact__two_sum(symact__c_LN4[0], -2 * a);
     double e = symact__elem_exp_dd_f64(symact__sel(tail, s.hi, -2 * a), symact__sel(tail, s.lo + symact__c_LN4[1], 0));
-    double t = 1 + e;
-    double body = symact__sel(e < SYMACT__SMALL, 4 * (e - 2 * e * e), 4 * e / (t * t));
+    double body = symact__sel(e < SYMACT__SMALL, 4 * (e - 2 * e * e), symact__over_one_plus_sq(4 * e, e));
     return symact__sel(tail, e, body);
+}
+
+/* (a*(n.hi + n.lo))/(b.hi + b.lo): q + residual/b.hi with a*n.hi and the remainder of the
+ * quotient exact, so one rounding remains, the quotient's; the plain quotient where the
+ * products overflow or fall in the subnormals (the correction is below an ulp there) */
+SYMACT__INLINE double symact__mul_dd_div_f64(double a, symact__dd n, symact__dd b)
+{
+    double ph = a * n.hi, q = ph / b.hi;
+    double qb = q * b.hi;
+    int fine = (fabs(qb) != HUGE_VAL) & (fabs(ph) > SYMACT__DW_TINY) & (fabs(a) < SYMACT__DW_BIG);
+    double corr = (((ph - qb) - symact__mul_err(q, b.hi, qb)) + (symact__mul_err(a, n.hi, ph) + a * n.lo)
+                   - q * b.lo) / b.hi;
+    return symact__sel(fine, q + corr, q);
 }
 
 /* a*h*h for h = exp(u/2) (u in the tail): one rounding into the subnormals; a zero of a's
@@ -109,9 +131,9 @@ SYMACT__INLINE double symact__mul_sigmoid_f64(double a, double u)
     double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * m, m));
     double e = symact__sel(tail, h * h, h);
     int pos = u >= 0;
-    double n = symact__sel(pos, a, a * e); /* a/(1 + e) or a e/(1 + e): one division */
-    /* the n - n e form only where it cannot give inf - inf */
-    double q = symact__sel((e < SYMACT__SMALL) & (e > 0) & (fabs(n) != HUGE_VAL), n - n * e, n / (1 + e));
+    /* a/(1 + e) or a e/(1 + e), 1 + e exact as a double-word: one rounding */
+    double q = symact__mul_dd_div_f64(a, symact__dd_make(symact__sel(pos, 1.0, e), 0.0),
+                                      symact__fast_two_sum(1.0, e));
     return symact__sel(pos | !tail, q, symact__scaled_tail_f64(a, h));
 }
 
@@ -121,9 +143,12 @@ SYMACT__INLINE double symact__mul_dsigmoid_f64(double a, double u)
     double m = -fabs(u);
     int tail = m < SYMACT__TAIL;
     double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * m, m));
-    double p = a * h, t = 1 + h;
-    double body = symact__sel((h < SYMACT__SMALL) & (fabs(p) != HUGE_VAL), p - 2 * p * h, p / t / t); /* not p/(t*t): silu' sums this against a near-equal term */
-    return symact__sel(tail, symact__scaled_tail_f64(a, h), body);
+    /* a h/(1 + h)^2 with (1 + h)^2 as a double-word (see symact__over_one_plus_sq): one
+     * rounding, which silu' needs (it sums this against a near-equal term) */
+    symact__dd t = symact__fast_two_sum(1.0, h);
+    symact__dd p = symact__two_prod(t.hi, t.hi);
+    double q = symact__mul_dd_div_f64(a, symact__dd_make(h, 0.0), symact__dd_make(p.hi, p.lo + 2 * t.hi * t.lo));
+    return symact__sel(tail, symact__scaled_tail_f64(a, h), q);
 }
 
 /* sqrt(u^2 + c), c >= 0, without overflow of u^2 [10] */
@@ -168,55 +193,6 @@ SYMACT__INLINE double symact__expm1_sub_uexp_f64(double u)
     return symact__esu_f64(u, symact__elem_exp_f64(u));
 }
 
-/* u/c = q + r with q = fl(u/c) and r = (u - q c)/c, u - q c exact (the remainder of a
- * rounded quotient: u - fl(q c) by Sterbenz, minus the product's error); r = 0 where
- * exp(q) is 0 or inf (q outside (QLO, QHI)), *ok says which */
-SYMACT__INLINE double symact__quot_rem_f64(double u, double c, double *r, int *ok)
-{
-    double q = u / c;
-    double p = q * c;
-    *ok = (q > SYMACT__QLO) & (q < SYMACT__QHI);
-    *r = symact__sel(*ok, ((u - p) - symact__mul_err(q, c, p)) / c, 0);
-    return q;
-}
-
-/* exp(u/c) with the quotient carried exactly: exp(q)*(1 + r), off by r^2/2; exp(fl(u/c))
- * alone amplifies the quotient's rounding by |u/c| [17].  Where exp(q) is subnormal,
- * (exp(q/2)*(1 + r))*exp(q/2): one rounding there. */
-SYMACT__INLINE double symact__exp_div_f64(double u, double c)
-{
-    double r;
-    int ok;
-    double q = symact__quot_rem_f64(u, c, &r, &ok);
-    int tail = ok & (q < SYMACT__TAIL);
-    double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * q, q));
-    return symact__sel(tail, (h + h * r) * h, h + h * r);
-}
-
-/* f(u/c), f(w) = expm1(w) - w*exp(w), with u/c = q + r: f(q) + f'(q)*r, f'(q) = -q*exp(q),
- * off by r^2; near w = 0, f = -w^2/2 doubles the relative rounding of fl(u/c) */
-SYMACT__INLINE double symact__expm1_sub_uexp_div_f64(double u, double c)
-{
-    double r;
-    int ok;
-    double q = symact__quot_rem_f64(u, c, &r, &ok);
-    double eq = symact__elem_exp_f64(q);
-    return symact__esu_f64(q, eq) - symact__sel(ok, (q * eq) * r, 0);
-}
-
-/* (a*(n.hi + n.lo))/(b.hi + b.lo): q + residual/b.hi with a*n.hi and the remainder of the
- * quotient exact, so one rounding remains, the quotient's; the plain quotient where the
- * products overflow or fall in the subnormals (the correction is below an ulp there) */
-SYMACT__INLINE double symact__mul_dd_div_f64(double a, symact__dd n, symact__dd b)
-{
-    double ph = a * n.hi, q = ph / b.hi;
-    double qb = q * b.hi;
-    int fine = (fabs(qb) != HUGE_VAL) & (fabs(ph) > SYMACT__DW_TINY) & (fabs(a) < SYMACT__DW_BIG);
-    double corr = (((ph - qb) - symact__mul_err(q, b.hi, qb)) + (symact__mul_err(a, n.hi, ph) + a * n.lo)
-                   - q * b.lo) / b.hi;
-    return symact__sel(fine, q + corr, q);
-}
-
 /* a*tanh(log(1 + exp(u))), from e = exp(-|u|): for u < 0, n/(n + 2) with n = e(2 + e);
  * for u >= 0, (1 + 2e)/(1 + 2e + 2e^2) (the same fraction divided by exp(2u)); numerator
  * and denominator as double-words and the quotient rounded once: no cancellation, no
@@ -232,24 +208,6 @@ SYMACT__INLINE double symact__mul_tanh_softplus_f64(double a, double u)
     symact__dd d_pos = symact__dd_add(n_pos, symact__two_prod(2 * e, e));
     double q = symact__mul_dd_div_f64(a, symact__dd_sel(pos, n_pos, n_neg), symact__dd_sel(pos, d_pos, d_neg));
     return symact__sel(tail, symact__scaled_tail_f64(a, e), q);
-}
-
-/* a*e/(2 + e(2 + e))^2, e = exp(u) (mish' for u < 0): a*e, 2 + e(2 + e) and its square as
- * double-words, so beyond exp(u) only the quotient rounds, once.  Below TAIL the quotient
- * is formed with h = exp(u/2) and multiplied by h last (one rounding into the
- * subnormals).  For u > 0 (not used by mish', kept correct) w = exp(-u):
- * a*w^3/(1 + 2w + 2w^2)^2. */
-SYMACT__INLINE double symact__mul_exp_div_sq_tsp_f64(double a, double u)
-{
-    int tail = u < SYMACT__TAIL, pos = u > 0;
-    double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * u, -fabs(u)));
-    double e = symact__sel(tail, h * h, h);
-    symact__dd n = symact__dd_mul(symact__dd_make(e, 0.0), symact__fast_two_sum(2.0, e));
-    symact__dd b = symact__dd_add(symact__dd_make(2.0, 0.0), n);
-    double q = symact__mul_dd_div_f64(a, symact__dd_make(h, 0.0), symact__dd_mul(b, b));
-    double r = h / (1 + 2 * h + 2 * h * h);
-    double neg = symact__sel(tail, symact__sel(h == 0, copysign(0, a), q * h), q);
-    return symact__sel(pos, a * h * r * r, neg);
 }
 
 #endif /* SYMACT_RUNTIME_PRIMITIVES_H */

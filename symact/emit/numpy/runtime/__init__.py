@@ -8,4 +8,4 @@ tests, coverage and linters see the code that ships.
 
 #: The runtime modules in the order the generated module holds them; ``vector`` only
 #: when vector kernels are generated.
-FILES = ("doubleword", "api", "primitives", "precise", "vector")
+FILES = ("doubleword", "api", "primitives", "precise", "exact", "vector")
