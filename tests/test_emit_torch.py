@@ -140,6 +140,47 @@ def test_float32_tails(name, x, exact):
         assert _ulps(float(got), exact(mpmath.mpf(x)), np.float32) <= 1
 
 
+# (kernel, x, params, exact): near an interior root of the derivative and at a rounded
+# scale beta*x, where only the double-word evaluation (tensor/runtime/exact.py) keeps the
+# relative accuracy (plain float64: 1e4-1e5 ULP at these points)
+PAIR_POINTS = [
+    ("silu_grad", -1.278451758115646, {}, lambda x: _sig(x) * (1 + x * _sig(-x))),
+    ("mish_grad", -1.1924431388276404, {},
+     lambda x: mpmath.tanh(mpmath.log1p(mpmath.exp(x))) + x * _sig(x) * mpmath.sech(mpmath.log1p(mpmath.exp(x))) ** 2),
+    ("swish_grad", -0.7506505735724895, {"beta": 1.703125},
+     lambda x: _sig(mpmath.mpf(1.703125) * x) * (1 + mpmath.mpf(1.703125) * x * _sig(-mpmath.mpf(1.703125) * x))),
+    ("softplus", -372.3933227558306, {"beta": 1.703125},
+     lambda x: mpmath.log1p(mpmath.exp(mpmath.mpf(1.703125) * x)) / mpmath.mpf(1.703125)),
+]
+
+
+@pytest.mark.parametrize("name,x,params,exact", PAIR_POINTS, ids=[p[0] for p in PAIR_POINTS])
+def test_pairs_keep_the_relative_accuracy(name, x, params, exact):
+    got = getattr(T, name)(torch.tensor([x], dtype=F64), **params)
+    with mpmath.workdps(60):
+        assert _ulps(float(got), exact(mpmath.mpf(x))) <= 4, float(got)
+
+
+def test_pair_kernels_compile_without_graph_breaks():
+    torch._dynamo.reset()
+    x = torch.linspace(-3, 3, 64, dtype=F64)
+    f = torch.compile(lambda x: T.mish_grad(x) + T.swish_grad(x, beta=1.703125), fullgraph=True, backend="eager")
+    assert torch.equal(f(x), T.mish_grad(x) + T.swish_grad(x, beta=1.703125))
+
+
+def test_sqrt_is_correctly_rounded():
+    """torch's eager float64 sqrt is not (ops.py's _sqrt corrects it); numpy's is the
+    hardware's correctly rounded one."""
+    from symact.emit.torch.runtime.ops import _sqrt
+    rng = np.random.default_rng(7)
+    r = np.concatenate([rng.uniform(0, 1e6, 200_000), np.exp(rng.uniform(-745, 709, 200_000)),
+                        rng.uniform(0, 1, 1000) * 2.0 ** -1022, [0.0, 5e-324, np.inf]])
+    got = _sqrt(torch.tensor(r)).numpy()
+    assert np.array_equal(got, np.sqrt(r))
+    assert np.signbit(_sqrt(torch.tensor([-0.0], dtype=F64)).numpy()).all()
+    assert torch.isnan(_sqrt(torch.tensor([-1.0, math.nan], dtype=F64))).all()
+
+
 def test_special_values_and_rows():
     inf = math.inf
     assert float(T.silu(torch.tensor(-inf))) == 0.0 and float(T.silu_grad(torch.tensor(-inf))) == 0.0

@@ -368,6 +368,35 @@ class KernelPrinterMixin:
     _print_Dummy = _print_Symbol
 
 
+
+class PythonPairsMixin:
+    """The pair spellings of the Python backends (NumPy, torch, jax): a pair is a tuple
+    (hi, lo) of float64 arrays, operated on by the runtime's ``_w_*`` functions, and a
+    primitive of a rounded argument is ``_<impl>_dw(..., hi, lo)``."""
+
+    def _pair_call(self, name, args):
+        return f"_w_{name}({', '.join(args)})"
+
+    def _pair_const(self, hi, lo):
+        return f"({hi}, {lo})"
+
+    def _pair_of(self, text):
+        return f"({text}, 0.0)"
+
+    def _pair_val(self, pair):
+        return f"_w_val({pair})"
+
+    def _pair_let(self, bound, body):
+        """``body`` with the pairs ``bound`` ([(name, text)], each may use the earlier ones)
+        bound to their names: nested immediately-called lambdas (a kernel's branch is one
+        expression)."""
+        for name, text in reversed(bound):
+            body = f"(lambda {name}: {body})({text})"
+        return body
+
+    def _dw_call(self, impl, args, pair):
+        return f"_{impl}_dw({', '.join([*args, '*' + pair])})"
+
 def shared_calls(expr) -> list:
     """The function calls (elementary functions, primitives, non-integer powers) that
     occur more than once in ``expr``, smallest first, so that each one's value only

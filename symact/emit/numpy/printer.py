@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from sympy.printing.numpy import NumPyPrinter
 
-from symact.emit.printing import KernelPrinterMixin
+from symact.emit.printing import KernelPrinterMixin, PythonPairsMixin
 
 
-class NumpyPrinter(KernelPrinterMixin, NumPyPrinter):
+class NumpyPrinter(PythonPairsMixin, KernelPrinterMixin, NumPyPrinter):
     language = "NumPy"
     _FUNCS = dict(KernelPrinterMixin._FUNCS, Abs="abs", erf="_erf", erfc="_erfc")
     _NUMPY = {"exp", "log", "tanh", "abs", "sqrt", "sign", "pow"}
@@ -43,30 +43,6 @@ class NumpyPrinter(KernelPrinterMixin, NumPyPrinter):
 
     def _prim(self, impl):
         return f"_{impl}"
-
-    # pairs: tuples (hi, lo) of float64 arrays, the _w_* functions of the runtime's exact.py
-    def _pair_call(self, name, args):
-        return f"_w_{name}({', '.join(args)})"
-
-    def _pair_const(self, hi, lo):
-        return f"({hi}, {lo})"
-
-    def _pair_of(self, text):
-        return f"({text}, 0.0)"
-
-    def _pair_val(self, pair):
-        return f"_w_val({pair})"
-
-    def _pair_let(self, bound, body):
-        """``body`` with the pairs ``bound`` ([(name, text)], each may use the earlier ones)
-        bound to their names: nested immediately-called lambdas (a kernel's branch is one
-        expression)."""
-        for name, text in reversed(bound):
-            body = f"(lambda {name}: {body})({text})"
-        return body
-
-    def _dw_call(self, impl, args, pair):
-        return f"_{impl}_dw({', '.join([*args, '*' + pair])})"
 
     def _print_And(self, expr):
         return "(" + " & ".join(self._print(a) for a in expr.args) + ")"

@@ -33,6 +33,8 @@ RUNTIME = Path(__file__).with_name("runtime")
 #: None for all, names left out, why).
 NUMPY_PIECES = (
     ("primitives", ("_TAIL", "_SECH2_TAIL", "_SMALL", "_SQRT_BIG"), (), "the primitives' thresholds"),
+    ("exact", ("_W_LN2_C", "_W_SQUARINGS", "_W_TANH_BIG", "_W_REM_SERIES", "_W_REM_TERMS", "_W_QUAD_BIG"), (),
+     "the pair functions' parameters"),
 )
 
 #: Points tried, in order, as the input a Piecewise branch sees off its piece (the first

@@ -14,16 +14,12 @@ from __future__ import annotations
 from sympy.printing.pycode import PythonCodePrinter
 
 from symact.emit.literals import split_constant
-from symact.emit.printing import KernelPrinterMixin
+from symact.emit.printing import KernelPrinterMixin, PythonPairsMixin
 from symact.stabilise.primitives import shift
 
 
-class TensorPrinter(KernelPrinterMixin, PythonCodePrinter):
+class TensorPrinter(PythonPairsMixin, KernelPrinterMixin, PythonCodePrinter):
     language = "array framework"
-    # the tensor runtime has no pair arithmetic yet: rounded arguments and cancelling
-    # windows print as their plain forms
-    exact = False
-    windows = False
     _FUNCS = dict(KernelPrinterMixin._FUNCS, Abs="abs")
 
     def __init__(self, settings=None):
@@ -38,6 +34,9 @@ class TensorPrinter(KernelPrinterMixin, PythonCodePrinter):
 
     def _inf(self, sign):
         return "math.inf" if sign > 0 else "(-math.inf)"
+
+    def _nan(self):
+        return "math.nan"
 
     def _call(self, name, args):
         return f"_{name}({', '.join(args)})"

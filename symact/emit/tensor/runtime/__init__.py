@@ -15,4 +15,4 @@ where torch is not installed.
 
 #: The shared modules in the order the generated module holds them; ``vector`` only
 #: when vector kernels are generated, ``accurate`` only for a backend that asks for it.
-FILES = ("doubleword", "api", "primitives", "precise", "accurate", "vector")
+FILES = ("doubleword", "api", "primitives", "exact", "precise", "accurate", "vector")

@@ -12,7 +12,7 @@ holds them once).  Pitfall numbers in brackets refer to docs/numerics.md.
 
 from symact.emit.tensor.runtime.doubleword import _dd_add, _dd_mul, _fast_two_sum, _mul_err
 from symact.emit.numpy.runtime.primitives import _SECH2_TAIL, _SMALL, _SQRT_BIG, _TAIL
-from symact.emit.tensor.runtime.ops import (_abs, _exp, _frexp, _full_like, _isfinite, _ldexp, _log1p, _maximum,
+from symact.emit.tensor.runtime.ops import (_abs, _exp, _full_like, _isfinite, _log1p, _maximum,
                                             _minimum, _ones_like, _opaque, _signed_zero, _sqrt, _tanh, _where)
 
 
@@ -150,54 +150,3 @@ def _expm1_sub_uexp(u):
     # (1 - u)*exp(u) is 0*inf at u = -inf; below -1500 it is 0 anyway (the limit is -1)
     ub = _where(small, 0.0, _maximum(u, -1500.0))
     return _where(small, series, (1 - ub) * _exp(ub) - 1)
-
-
-def _quot_rem(u, c):
-    """(q, r, ok): q = fl(u/c) and r = (u - q*c)/c with u - q*c exact (u - fl(q*c) by Sterbenz,
-    minus Dekker's error of the product), on u and c scaled by 2^-e (c = m*2^e) so the split
-    cannot overflow; u/c = q + r to within ulp(r).  ok: -1500 < q < 710 (elsewhere r = 0)."""
-    q = u / c
-    ok = (q > -1500.0) & (q < 710.0)
-    m, e = _frexp(_where(ok, c, 1.0))
-    us = _ldexp(_where(ok, u, 0.0), -e)
-    qo = _where(ok, q, 0.0)
-    p = qo * m
-    return q, ((us - p) - _mul_err(qo, m, p)) / m, ok
-
-
-def _exp_div(u, c):
-    """exp(u/c) with u/c = q + r carried exactly (_quot_rem): exp(q)*(1 + r), off by r^2/2;
-    where exp(q) is subnormal, (exp(q/2)*(1 + r))*exp(q/2), one rounding there."""
-    q, r, ok = _quot_rem(u, c)
-    tail = ok & (q < _TAIL)
-    h = _exp(_where(tail, q / 2, q))
-    y = _where(ok, h + h * r, h)
-    return _where(tail, (h + h * r) * h, y)
-
-
-def _mul_exp_div_sq_tsp(a, u):
-    """a*e/(2 + e(2 + e))^2, e = exp(u): for u <= 0, a*e, the sum 2 + e(2 + e) and its square
-    as double-word pairs, so beyond exp(u) only the quotient rounds, once; below _TAIL,
-    e = h*h with h = exp(u/2) and the quotient formed with h, times h last.  For u > 0
-    w = exp(-u): a*w^3/(1 + 2w + 2w^2)^2."""
-    neg = u <= 0
-    un = _where(neg, u, 0.0)
-    e = _exp(un)
-    tail = un < _TAIL
-    f = _where(tail, _exp(un / 2), e)  # the factor of e that multiplies a here
-    _, _, bh, bl = _n_and_n_plus_2(e)
-    dh, dl = _dd_mul(bh, bl, bh, bl)
-    y = _mul_dd_div(a, f, 0.0, dh, dl)
-    y = _where(tail, _where(f == 0, _signed_zero(_full_like(f, a)), y * f), y)
-    w = _exp(-_where(neg, 0.0, u))
-    r = w / (1 + 2 * w + 2 * w * w)
-    return _where(neg, y, a * w * r * r)
-
-
-def _expm1_sub_uexp_div(u, c):
-    """f(u/c), f(w) = expm1(w) - w*exp(w), with u/c = q + r carried exactly (_quot_rem):
-    f(q) + f'(q)*r, f'(q) = -q*exp(q), off by r^2."""
-    q, r, ok = _quot_rem(u, c)
-    qo = _where(ok, q, 0.0)
-    return _expm1_sub_uexp(q) - (qo * _exp(qo)) * r
-
