@@ -20,6 +20,8 @@ exact), one with ``windows = False`` dw_eval as the plain expression.
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE, precedence
 
@@ -60,9 +62,17 @@ class KernelPrinterMixin:
             for i, node in enumerate(shared_calls(expr)):
                 lets.append((f"{prefix}{i}", self.doprint(node)))
                 self._shared[node] = f"{prefix}{i}"
-            return lets, self.doprint(expr)
+            text = self.doprint(expr)
         finally:
             self._shared = {}
+        # a call met only inside pair evaluations is printed there in pair form, never by
+        # its name: such lets would be unused variables (an error under -Werror)
+        used, kept = text, []
+        for name, value in reversed(lets):
+            if re.search(rf"\b{name}\b", used):
+                kept.append((name, value))
+                used += " " + value
+        return kept[::-1], text
 
     # --- numbers ------------------------------------------------------------------------
     def _print_Integer(self, expr):
@@ -404,6 +414,8 @@ def shared_calls(expr) -> list:
     so a call shared by two branches is evaluated once either way."""
     counts: dict = {}
     for node in sp.preorder_traversal(expr):
+        if isinstance(node, P.dw):  # a marker: printed as its argument, or as a pair
+            continue
         if isinstance(node, sp.Function) or (isinstance(node, sp.Pow) and not node.exp.is_Integer):
             counts[node] = counts.get(node, 0) + 1
     repeated = [n for n, c in counts.items() if c > 1]

@@ -15,6 +15,7 @@ at the end.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -104,7 +105,9 @@ def prefetch(kernels, dtypes, workers: int | None = None, dense: int = 0, progre
     say = progress or (lambda msg: None)
     t0 = last = time.perf_counter()
     say(progress_line(0, len(tasks), 0.0))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawned, not forked: the measuring process may have loaded JAX (or torch), whose
+    # threads a fork would copy in whatever state they hold (a deadlock, CPython warns)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending = {pool.submit(_task, t) for t in tasks}
         done = 0
         while pending:
