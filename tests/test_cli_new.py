@@ -224,9 +224,9 @@ def test_new_fills_the_oracle_with_the_parallel_prefetch(tmp_path, monkeypatch, 
     calls = []
     real = prefetch.prefetch
 
-    def spy(kernels, dtypes, workers=None, **kw):
+    def spy(kernels, dtypes, workers=None, *args, **kw):
         calls.append(([k.function for k in kernels], tuple(dtypes), workers))
-        return real(kernels, dtypes, workers, **kw)
+        return real(kernels, dtypes, workers, *args, **kw)
 
     monkeypatch.setenv("SYMACT_VERIFY_JOBS", "2")
     monkeypatch.setattr(prefetch, "prefetch", spy)

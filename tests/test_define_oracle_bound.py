@@ -13,11 +13,9 @@ x = X
 @pytest.mark.parametrize("text, fragment", [
     ("exp(exp(exp(exp(x))))", f"2^{EXP_ARG_LOG2}"),    # the input: no answer in 300 s
     ("exp(exp(x))", f"2^{EXP_ARG_LOG2}"),
-    ("exp(-x**4)", f"2^{EXP_ARG_LOG2}"),
-    ("2**(-x**4)", f"2^{EXP_ARG_LOG2}"),               # a symbolic power is an exponential
-    ("x*exp(x)", "2^(2^1020)"),                        # value beyond the oracle's float64 log2
-    ("exp(x)", "2^(2^1020)"),
-    ("(1 + x**2)**x", "2^(2^1020)"),
+    ("exp(x**4)", f"2^{EXP_ARG_LOG2}"),
+    ("2**(x**4)", f"2^{EXP_ARG_LOG2}"),                # a symbolic power is an exponential
+    ("x*exp(-exp(x)) + exp(exp(-x))", f"2^{EXP_ARG_LOG2}"),
 ])
 def test_refused_with_the_bound_named(text, fragment):
     with pytest.raises(OracleBoundError, match=r"oracle_bound") as err:
@@ -28,6 +26,9 @@ def test_refused_with_the_bound_named(text, fragment):
 @pytest.mark.parametrize("text", [
     "x*tanh(x)", "exp(-x**2/2)", "exp(-3*x**2)", "softplus(x)", "mish(x)", "log(1 + exp(x))",
     "x*erfc(x)", "x**64", "sqrt(x**2 + 1)", "Piecewise((exp(x), x < 0), (x, True))",
+    # a hugely negative exponent underflows whichever stand-in the oracle takes, and a
+    # huge value keeps its exponent (rounds to inf)
+    "x*exp(-exp(-x))", "exp(-x**4)", "2**(-x**4)", "x*exp(x)", "exp(x)", "(1 + x**2)**x",
 ])
 def test_within_the_bounds(text):
     check([parse_expression(text)], x)

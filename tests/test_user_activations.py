@@ -35,9 +35,6 @@ USER_EXPRESSIONS = [
     ("x_gauss", "x*exp(-x**2/2)", {}),
     ("ssp", "softplus(x) - log(2)", {}),
     ("exp_x", "exp(x)", {}),
-    ("sqrt_x", "sqrt(x)", {}),
-    ("log_x", "log(x)", {}),
-    ("recip", "1/x", {}),
     ("clip_minmax", "Min(Max(x, -1), 1)", {}),
     ("log_sq", "log(1 + x**2)", {}),
     ("hyp_one", "sqrt(x**2 + 1) - 1", {}),
@@ -98,8 +95,20 @@ def test_what_cannot_be_stabilised_is_reported_honestly(tmp_path, capsys):
 
 
 def test_a_distribution_in_the_derivative_is_refused(tmp_path, capsys):
-    """d/dx Heaviside(x)*x has DiracDelta: no kernel can evaluate it; generation stops with
-    a message, nothing is written."""
-    assert _new(tmp_path, "heavi_x", "Heaviside(x)*x", {}) == 1
-    assert "DiracDelta" in capsys.readouterr().err
+    """d/dx Heaviside(x)*x has DiracDelta: no kernel can evaluate it; refused as bad input
+    (exit 2) before anything is written."""
+    assert _new(tmp_path, "heavi_x", "Heaviside(x)*x", {}) == 2
+    assert "Dirac delta" in capsys.readouterr().err
     assert not (tmp_path / "heavi_x").exists()
+
+
+@pytest.mark.parametrize("name, expr, needs", [
+    ("sqrt_x", "sqrt(x)", "x >= 0"), ("log_x", "log(x)", "x > 0"), ("recip", "1/x", "x != 0"),
+])
+def test_a_definition_not_real_everywhere_is_refused(tmp_path, capsys, name, expr, needs):
+    """An activation's kernels take every float: one that is complex or has a pole on the
+    real line is refused (exit 2, the condition named, nothing written)."""
+    assert _new(tmp_path, name, expr, {}) == 2
+    err = capsys.readouterr().err
+    assert "not defined and real for every real x" in err and needs in err
+    assert not (tmp_path / name).exists()

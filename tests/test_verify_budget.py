@@ -40,6 +40,9 @@ DENSE_CASES = [(k, b, d) for k in all_kernels(ENTRIES) if k.function in DENSE
 @pytest.mark.parametrize("kernel,backend,dtype", DENSE_CASES,
                          ids=[f"{k.function}-{b}-{d}" for k, b, d in DENSE_CASES])
 def test_dense_scan_within_budget(kernel, backend, dtype):
+    reason = registry.get(backend).unavailable()
+    if reason:
+        pytest.skip(f"backend {backend}: {reason}")
     module = backends.load(backend)
     m = measure_mod.measure(kernel, module, backend, FORMATS[dtype], dense=DENSE_N)
     assert m.ok, f"{kernel.function} [{backend}/{dtype}] dense: " + "; ".join(m.problems())

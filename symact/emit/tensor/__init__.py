@@ -197,9 +197,12 @@ class TensorBackend(Backend):
         """The printed definition of an activation's differentiable function."""
         head = specs[0]
         if head.vector:
-            from symact.emit.tensor.runtime import vector as rows
+            # read, not imported: importing the runtime imports a framework, and generating
+            # must work where neither is installed
+            tree = ast.parse((RUNTIME / "vector.py").read_text(encoding="utf-8"))
+            rows = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
             for spec in specs:
-                if not hasattr(rows, f"_vec_{spec.name}"):
+                if f"_vec_{spec.name}" not in rows:
                     raise ValueError(f"the {self.name} runtime has no row kernel _vec_{spec.name} "
                                      f"(symact/emit/tensor/runtime/vector.py) for {spec.name}")
             return (f'_{name}_fn = _vector_function("{name}", _vec_{head.name}, _vec_{specs[1].name}, '
