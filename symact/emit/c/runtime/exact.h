@@ -3,7 +3,8 @@
  * symact/stabilise/primitives.py that symact/stabilise/rules_exact.py introduces
  * (docs/numerics.md, pitfalls 17 and 18).  Written in double: the float kernels
  * evaluate their stable form in double and round once, where these are not needed.
- * The NumPy runtime's exact.py is the same code.
+ * The NumPy runtime's exact.py is the same method (its reduced log takes the step
+ * y0 + (f exp(-y0) - 1) from y0 = log(f); here both logs share the step in expm1).
  *
  * Pairs (symact__dd, doubleword.h: about 2^-104 relative): the stabiliser marks an
  * argument dw(u) where its rounding would be amplified, and wraps an expression in
