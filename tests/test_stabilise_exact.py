@@ -216,16 +216,24 @@ def test_generated_numpy_module_has_erf():
 
 
 def test_c_float_kernels_evaluate_in_double(repo):
+    """The float kernel's body (the f32x instantiation, run on a block of doubles) takes and
+    computes doubles: its window's pairs, no float function."""
     text = (repo / "generated" / "symact.c").read_text()
-    start = text.index("{", text.index("static float symact__k_silu_grad_f32("))
-    body = text[start:text.index("}", start)]
-    assert "((double)x)" in body and "_f64(" in body and "_f32(" not in body
+    start = text.index("{", text.index("SYMACT__INLINE double symact__k_silu_grad_f32x(double x)"))
+    body = text[start:text.index("\n}", start)]
+    assert "symact__w_exp(" in body and "_f32(" not in body and "float" not in body
 
 
 _C_WRAPPERS = """
 #define T(name) void t_##name(double h, double l, double *out) { \\
     symact__dd r = symact__w_##name(symact__dd_make(h, l)); out[0] = r.hi; out[1] = r.lo; }
 T(exp) T(expm1) T(log) T(log1p) T(sqrt) T(tanh)
+double t_exp_rem(double u, double k) { return symact__exp_rem_f64(u, k); }
+double t_sqrt_quad(double a, double u, double c) { return symact__sqrt_quad_f64(a, u, c); }
+void t_w_sqrt_quad(double a, double u, double c, double *out) {
+    symact__dd r = symact__w_sqrt_quad(symact__dd_make(a, 0.0), symact__dd_make(u, 0.0), symact__dd_make(c, 0.0));
+    out[0] = r.hi; out[1] = r.lo; }
+double t_at_infinity(double x, double y, double lpos, double lneg) { return symact__at_infinity_f64(x, y, lpos, lneg); }
 """
 
 
@@ -234,7 +242,7 @@ def c_pairs(tmp_path_factory, c_compiler):
     from symact.emit.c import BACKEND
     d = tmp_path_factory.mktemp("exact_c")
     src = d / "exact.c"
-    src.write_text(BACKEND.standalone(["doubleword.h", "primitives.h", "primitives_dw.h", "exact.h"])
+    src.write_text(BACKEND.standalone(["doubleword.h", "elementary.h", "primitives.h", "exact.h"])
                    + _C_WRAPPERS)
     so = d / "exact.so"
     subprocess.run([*c_compiler, "-O2", "-std=c99", "-fPIC", "-shared", "-o", str(so), str(src), "-lm"],
@@ -280,3 +288,115 @@ def test_certified_roots_lie_in_windows(name):
         assert roots
         for r in roots:
             assert _window_covers(k.stable, r, subs), (name, v, r)
+
+
+def _c_fn(lib, name, nargs, pair_out=False):
+    f = getattr(lib, name)
+    f.argtypes = [ctypes.c_double] * nargs + ([ctypes.POINTER(ctypes.c_double)] if pair_out else [])
+    f.restype = None if pair_out else ctypes.c_double
+    return f
+
+
+def test_exact_h_is_branch_free(repo):
+    """The kernel loops that call exact.h vectorise only if it is straight-line code (pitfall
+    19): no if, ?:, while or early return, no libm call but sqrt/fabs/fma, and every loop
+    a fixed one marked for unrolling."""
+    import re
+    text = (repo / "symact" / "emit" / "c" / "runtime" / "exact.h").read_text()
+    code = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith("#"))
+    assert not re.search(r"\b(if|while|else|goto)\b", code)
+    assert "?" not in code
+    calls = set(re.findall(r"(?<![\w.])([a-z]\w*)\s*\(", code)) - {"for", "sizeof", "return"}
+    assert {c for c in calls if not c.startswith("symact__")} <= {"sqrt", "fabs", "fma"}, calls
+    lines = code.splitlines()
+    loops = [i for i, line in enumerate(lines) if re.match(r"\s*for \(", line)]
+    assert loops and all(lines[i - 1].strip() == "SYMACT__UNROLL" for i in loops)
+    for body in re.findall(r"\n\{\n(.*?)\n\}", code, flags=re.S):
+        assert body.count("return") <= 1, body[:200]
+
+
+_NAN, _INF = float("nan"), float("inf")
+
+#: (pair function, argument, result): IEEE special values; the pair's low part is 0
+C_PAIR_SPECIALS = [
+    ("exp", _NAN, _NAN), ("exp", _INF, _INF), ("exp", -_INF, 0.0), ("exp", 800.0, _INF), ("exp", -800.0, 0.0),
+    ("expm1", _NAN, _NAN), ("expm1", _INF, _INF), ("expm1", -_INF, -1.0), ("expm1", 800.0, _INF),
+    ("log", 0.0, -_INF), ("log", -1.0, _NAN), ("log", _INF, _INF), ("log", _NAN, _NAN),
+    ("log1p", -1.0, -_INF), ("log1p", -2.0, _NAN), ("log1p", _INF, _INF), ("log1p", _NAN, _NAN),
+    ("sqrt", 0.0, 0.0), ("sqrt", -1.0, _NAN), ("sqrt", _INF, _INF), ("sqrt", _NAN, _NAN),
+    ("tanh", _INF, 1.0), ("tanh", -_INF, -1.0), ("tanh", _NAN, _NAN), ("tanh", 0.0, 0.0),
+]
+
+
+@pytest.mark.parametrize("name, arg, want", C_PAIR_SPECIALS,
+                         ids=[f"{n}({a})" for n, a, _ in C_PAIR_SPECIALS])
+def test_c_pair_functions_at_special_values(c_pairs, name, arg, want):
+    """Every region is computed for every input and chosen by a select: the special values
+    must still come out of the select, not out of the arithmetic of another region."""
+    out = (ctypes.c_double * 2)()
+    _c_fn(c_pairs, f"t_{name}", 2, pair_out=True)(arg, 0.0, out)
+    if math.isnan(want):
+        assert math.isnan(out[0]), (name, arg, out[0])
+    else:
+        assert out[0] == want and out[1] == 0, (name, arg, out[0], out[1])
+
+
+#: arguments near the ends of the double range (subnormal, huge) where the exponent of
+#: the argument is taken from its bits
+C_PAIR_EDGES = {"log": [5e-324, 2.5e-310, 1.7e308], "log1p": [5e-324, 1.7e308, -0.5, 1.0],
+                "sqrt": [5e-324, 2.5e-310, 1.7e308, 4.0], "exp": [-708.5, -745.0, 709.78],
+                "expm1": [1e-19, -1e-19, 0.3465, -0.3466]}
+
+
+@pytest.mark.parametrize("name", sorted(C_PAIR_EDGES))
+def test_c_pair_functions_at_the_ends_of_the_range(c_pairs, name):
+    fn = {"log": mpmath.log, "log1p": mpmath.log1p, "sqrt": mpmath.sqrt, "exp": mpmath.exp,
+          "expm1": mpmath.expm1}[name]
+    out = (ctypes.c_double * 2)()
+    f = _c_fn(c_pairs, f"t_{name}", 2, pair_out=True)
+    for h in C_PAIR_EDGES[name]:
+        l = _lo(h)
+        f(h, l, out)
+        assert _rel((out[0], out[1]), _want(fn, h, l)) < 2.0 ** -95, (name, h)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_c_exp_rem_is_the_taylor_remainder(c_pairs, k):
+    """E_k with k a variable (the fixed loops' selects not folded), both regions."""
+    f = _c_fn(c_pairs, "t_exp_rem", 2)
+    for u in (1e-300, -3e-9, 1e-4, 0.5, -1.5, 1.99, 2.0, -2.5, 7.0, -30.0, 30.0):
+        with mpmath.workdps(2000):
+            uu = mpmath.mpf(u)
+            want = mpmath.exp(uu) - sum(uu ** j / mpmath.factorial(j) for j in range(k))
+        got = f(u, float(k))
+        assert abs(mpmath.mpf(got) - want) <= max(abs(want) * 2.0 ** -52, 2.0 ** -1074), (k, u, got)
+
+
+_QUAD_CASES = [(1.0, 3.0, 16.0), (1.0, 1e300, 1.0), (2.0, -1e300, 3.0), (2.0, 1e-200, 0.0), (0.5, 1e-170, 0.0),
+               (3.0, -0.7, 0.25), (1.0, 0.0, 0.0), (1.0, 1e200, -1e10)]
+
+
+@pytest.mark.parametrize("a, u, c", _QUAD_CASES)
+def test_c_sqrt_quad(c_pairs, a, u, c):
+    """sqrt(a u^2 + c) in each region: scaled (|u| > 2^500), c = 0 (u^2 may underflow),
+    plain; the double version within an ulp, the pair's to 2^-95."""
+    with mpmath.workprec(300):
+        want = mpmath.sqrt(mpmath.mpf(a) * mpmath.mpf(u) ** 2 + mpmath.mpf(c))
+    got = _c_fn(c_pairs, "t_sqrt_quad", 3)(a, u, c)
+    assert abs(mpmath.mpf(got) - want) <= math.ulp(float(want)), (a, u, c, got)
+    out = (ctypes.c_double * 2)()
+    _c_fn(c_pairs, "t_w_sqrt_quad", 3, pair_out=True)(a, u, c, out)
+    assert want == 0 and out[0] == 0 or _rel((out[0], out[1]), want) < 2.0 ** -95, (a, u, c)
+
+
+def test_c_sqrt_quad_of_nan_and_negative_radicands(c_pairs):
+    f = _c_fn(c_pairs, "t_sqrt_quad", 3)
+    assert math.isnan(f(1.0, _NAN, 1.0)) and math.isnan(f(-1.0, 2.0, 1.0)) and f(1.0, _INF, 1.0) == _INF
+
+
+def test_c_at_infinity(c_pairs):
+    f = _c_fn(c_pairs, "t_at_infinity", 4)
+    assert f(_INF, 7.0, 1.5, -2.5) == 1.5 and f(-_INF, 7.0, 1.5, -2.5) == -2.5
+    assert f(3.0, 7.0, 1.5, -2.5) == 7.0 and f(_INF, 7.0, _NAN, -2.5) == 7.0
+    assert math.isnan(f(_NAN, _NAN, 1.5, -2.5))
