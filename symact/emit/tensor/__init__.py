@@ -32,6 +32,7 @@ RUNTIME = Path(__file__).with_name("runtime")
 #: Pieces of the NumPy runtime the generated modules hold as they are: (file, names or
 #: None for all, names left out, why).
 NUMPY_PIECES = (
+    ("doubleword", None, ("_opaque", "_horner"), "the double-word arithmetic; _opaque is the framework's"),
     ("primitives", ("_TAIL", "_SECH2_TAIL", "_SMALL", "_SQRT_BIG"), (), "the primitives' thresholds"),
     ("exact", ("_W_LN2_C", "_W_SQUARINGS", "_W_TANH_BIG", "_W_REM_SERIES", "_W_REM_TERMS", "_W_QUAD_BIG"), (),
      "the pair functions' parameters"),

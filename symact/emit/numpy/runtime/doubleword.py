@@ -8,9 +8,21 @@ pair operations (Dekker 1971; Joldes, Muller & Popescu 2017, "Tight and
 rigorous error bounds for basic building blocks of double-word arithmetic")
 keep about 2^-104 relative accuracy.  Every function takes arrays or scalars
 and returns tuples (hi, lo).
+
+The array-framework runtimes (symact/emit/tensor/runtime) hold these same functions
+with their framework's _opaque in place of the one here: each rounded sum whose error
+is recovered, and the split's product, pass through it.  Under jax.jit, XLA's
+simplifier reassociates chains with two constants, (x + 1) - 1 -> x and
+(x - c1) - c2 -> x - (c1 + c2), which would make every error-free transformation
+with a constant operand return a zero error; its _opaque is an optimisation barrier.
 """
 
 import numpy
+
+def _opaque(x):
+    """x itself (NumPy keeps every operation as written; see the module docstring)."""
+    return x
+
 
 # Veltkamp's splitter for float64, 2^27 + 1: a = hi + lo with 26-bit halves, whose
 # products are exact.
@@ -19,20 +31,20 @@ _SPLITTER = 2.0 ** 27 + 1
 
 def _two_sum(a, b):
     """(s, e) with s = fl(a + b) and s + e = a + b exactly (Knuth)."""
-    s = a + b
+    s = _opaque(a + b)
     bb = s - a
     return s, (a - (s - bb)) + (b - bb)
 
 
 def _fast_two_sum(a, b):
     """(s, e) with s + e = a + b exactly, for |a| >= |b| (Dekker)."""
-    s = a + b
+    s = _opaque(a + b)
     return s, b - (s - a)
 
 
 def _split(a):
     """a = hi + lo with hi, lo of 26 significant bits (|a| < 2^996)."""
-    t = a * _SPLITTER
+    t = _opaque(a * _SPLITTER)
     hi = t - (t - a)
     return hi, a - hi
 
