@@ -121,32 +121,6 @@ SYMACT__INLINE double symact__el_mla(double a, double b, double c)
 #endif
 }
 
-/* hi + lo = a*b exactly: fma where it is an instruction, else Dekker's product (Dekker
- * 1971; exact for |a|, |b| < 2^995, which every caller here respects) */
-SYMACT__INLINE symact__dd symact__el_two_prod(double a, double b)
-{
-    symact__dd r;
-    r.hi = a * b;
-#ifdef SYMACT__EL_FMA
-    r.lo = fma(a, b, -r.hi);
-#else
-    {
-        double ca = (0x1p27 + 1.0) * a, cb = (0x1p27 + 1.0) * b; /* splits into 26-bit halves */
-        double ah = ca - (ca - a), bh = cb - (cb - b);
-        double al = a - ah, bl = b - bh;
-        r.lo = ((ah * bh - r.hi) + ah * bl + al * bh) + al * bl;
-    }
-#endif
-    return r;
-}
-
-/* a*b for double-words (doubleword.h's product, with the fma of symact__el_two_prod) */
-SYMACT__INLINE symact__dd symact__el_dd_mul(symact__dd a, symact__dd b)
-{
-    symact__dd p = symact__el_two_prod(a.hi, b.hi);
-    return symact__fast_two_sum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
-}
-
 /* c[0] + x*(c[1] + ... + x*c[n-1]).  The loop must be unrolled for the caller's loop to
  * be vectorised: gcc does that by itself only up to 16 iterations, clang unrolls it fully
  * by itself (and a pragma would defer its unrolling until after vectorisation). */
@@ -180,7 +154,7 @@ SYMACT__INLINE double symact__el_poly2(const double *a, const double *b, int n, 
 SYMACT__INLINE double symact__el_div(double nh, double nl, double dh, double dl)
 {
     double inv = 1.0 / dh, q = nh * inv;
-    symact__dd p = symact__el_two_prod(q, dh);
+    symact__dd p = symact__two_prod(q, dh);
     double r = ((nh - p.hi) - p.lo) + (nl - q * dl); /* nh - p.hi exact (Sterbenz) */
     return symact__el_mla(r, inv, q);
 }
@@ -214,7 +188,7 @@ SYMACT__INLINE symact__el_red symact__el_reduce(double xh, double xl)
  * rl (1 + r + r^2/2) (the first-order effect of rl) in double; relative error about 2^-60 */
 SYMACT__INLINE symact__dd symact__el_expm1_core(double rh, double rl)
 {
-    symact__dd h = symact__el_two_prod(rh, 0.5 * rh);
+    symact__dd h = symact__two_prod(rh, 0.5 * rh);
     symact__dd s = symact__fast_two_sum(rh, h.hi); /* |rh| >= rh^2/2 */
     double q = (2.0 * h.hi) * rh * symact__el_poly(symact__c_EL_EXPM1_Q, SYMACT__LEN(symact__c_EL_EXPM1_Q), rh);
     s.lo += (h.lo + q) + symact__el_mla(rl, rh + h.hi, rl);
@@ -303,7 +277,7 @@ SYMACT__INLINE symact__dd symact__el_exp2dd(double hi, double lo)
     t = hi * symact__c_INV_LN2_64 + SYMACT__EL_SHIFT;
     kd = t - SYMACT__EL_SHIFT;
     kb = symact__bits(t);
-    p = symact__el_two_prod(kd, symact__c_LN2_64_SPLIT[1]);
+    p = symact__two_prod(kd, symact__c_LN2_64_SPLIT[1]);
     r = symact__two_sum(hi - kd * symact__c_LN2_64_SPLIT[0], -p.hi); /* first part exact */
     e = symact__two_sum(r.hi, lo);
     r = symact__fast_two_sum(e.hi, (r.lo + e.lo) - (p.lo + kd * symact__c_LN2_64_SPLIT[2]));
@@ -311,15 +285,15 @@ SYMACT__INLINE symact__dd symact__el_exp2dd(double hi, double lo)
     q = symact__el_poly(symact__c_INV_FACT + 4, 5, r.hi);
     e = symact__dd_make(q, 0.0);
     for (i = 3; i >= 0; --i) { /* 1/(i + 2)! + r*e in double-word */
-        e = symact__el_dd_mul(e, r);
+        e = symact__dd_mul(e, r);
         c = symact__fast_two_sum(symact__c_INV_FACT_DD_HI[i], e.hi);
         e = symact__fast_two_sum(c.hi, c.lo + (e.lo + symact__c_INV_FACT_DD_LO[i]));
     }
-    e = symact__el_dd_mul(e, r);                        /* r/2! + ... */
+    e = symact__dd_mul(e, r);                        /* r/2! + ... */
     c = symact__fast_two_sum(1.0, e.hi);             /* 1 + r/2! + ... */
-    e = symact__el_dd_mul(symact__fast_two_sum(c.hi, c.lo + e.lo), r); /* e^r - 1 */
+    e = symact__dd_mul(symact__fast_two_sum(c.hi, c.lo + e.lo), r); /* e^r - 1 */
     tab = symact__dd_make(symact__c_EXP2_64_HI[kb & 63], symact__c_EXP2_64_LO[kb & 63]);
-    e = symact__el_dd_mul(tab, e);
+    e = symact__dd_mul(tab, e);
     y = symact__fast_two_sum(tab.hi, e.hi);
     y = symact__fast_two_sum(y.hi, y.lo + (e.lo + tab.lo));
     /* 2^k in two factors, kk = k + 2046 with k = floor(kd/64) */
@@ -363,7 +337,7 @@ SYMACT__INLINE double symact__el_log_core(double kd, double f, double fl)
     symact__dd n = symact__fast_two_sum(f, fl);      /* |f| >= |fl| or f = 0 */
     symact__dd d = symact__fast_two_sum(2.0, n.hi);
     double inv = 1.0 / d.hi, s = n.hi * inv, z, r, lo;
-    symact__dd p = symact__el_two_prod(s, d.hi), b;
+    symact__dd p = symact__two_prod(s, d.hi), b;
     double sl = (((n.hi - p.hi) - p.lo) + (n.lo - s * (d.lo + n.lo))) * inv;   /* n.hi - p.hi exact */
     z = s * s;
     r = z * symact__el_poly(symact__c_EL_LOG_R, SYMACT__LEN(symact__c_EL_LOG_R), z);
@@ -417,26 +391,26 @@ SYMACT__INLINE double symact__el_erfc(double x)
     symact__el_red e;
     /* |x| < 1/2: 1 - erf(x), erf(x) = x c0 + x^3 c1 + x^3 w P2(w), w = x^2: the first two
      * terms (up to 52% and 5% of erfc) as exact products, the rest (0.4%) in double */
-    sq = symact__el_two_prod(x, x);
-    p = symact__el_two_prod(x, sq.hi);                                   /* x^3 */
+    sq = symact__two_prod(x, x);
+    p = symact__two_prod(x, sq.hi);                                   /* x^3 */
     p.lo += x * sq.lo;
-    m = symact__el_two_prod(p.hi, symact__c_EL_ERF_SMALL[1]);            /* c1 x^3 */
+    m = symact__two_prod(p.hi, symact__c_EL_ERF_SMALL[1]);            /* c1 x^3 */
     m.lo += p.lo * symact__c_EL_ERF_SMALL[1] +
             p.hi * (w * symact__el_poly(symact__c_EL_ERF_SMALL + 2, SYMACT__LEN(symact__c_EL_ERF_SMALL) - 2, w));
-    p = symact__el_two_prod(x, symact__c_EL_ERF_SMALL[0]);               /* c0 x */
+    p = symact__two_prod(x, symact__c_EL_ERF_SMALL[0]);               /* c0 x */
     p.lo += x * symact__c_EL_ERF_SMALL_LO;
     j = symact__fast_two_sum(p.hi, m.hi);                                /* |c0 x| > |c1 x^3| */
     one = symact__two_sum(1.0, -j.hi);
     ysmall = one.hi + (one.lo - (j.lo + (p.lo + m.lo)));
     /* a >= 1/2: e^(-a^2) J(a)/(a + 1/2) */
-    sq = symact__el_two_prod(a, a);
+    sq = symact__two_prod(a, a);
     e = symact__el_reduce(-sq.hi, -sq.lo);
     s = symact__el_expm1_core(e.rh, e.rl);
     u = symact__fast_two_sum(1.0, s.hi);
     u.lo += s.lo;
     den = symact__fast_two_sum(a, 0.5);
     inv = 1.0 / den.hi;
-    m = symact__el_two_prod(den.hi, inv);
+    m = symact__two_prod(den.hi, inv);
     m.lo = (((1.0 - m.hi) - m.lo) - den.lo * inv) * inv; /* 1/(a + 1/2) = inv + m.lo */
     near = a < 2.0;
     /* the variable t: a - shift (exact) or shift - 1/(a + 1/2) as a double-word, since
@@ -448,14 +422,14 @@ SYMACT__INLINE double symact__el_erfc(double x)
     w2 = t * t * symact__el_poly2(symact__c_EL_ERFC_NEAR + 2, symact__c_EL_ERFC_FAR + 2,
                                   SYMACT__LEN(symact__c_EL_ERFC_NEAR) - 2, near, t);
     c1 = symact__sel(near, symact__c_EL_ERFC_NEAR[1], symact__c_EL_ERFC_FAR[1]);
-    p = symact__el_two_prod(t, c1);
+    p = symact__two_prod(t, c1);
     p.lo += tl * c1;
     j = symact__fast_two_sum(symact__sel(near, symact__c_EL_ERFC_NEAR[0], symact__c_EL_ERFC_FAR[0]), p.hi);
     j = symact__fast_two_sum(j.hi, j.lo + ((symact__sel(near, symact__c_EL_ERFC_NEAR_LO, symact__c_EL_ERFC_FAR_LO) +
                                             p.lo) + w2));
-    p = symact__el_two_prod(j.hi, inv);                  /* J/(a + 1/2) */
+    p = symact__two_prod(j.hi, inv);                  /* J/(a + 1/2) */
     p.lo += j.hi * m.lo + j.lo * inv;
-    m = symact__el_two_prod(u.hi, p.hi);                 /* times e^r */
+    m = symact__two_prod(u.hi, p.hi);                 /* times e^r */
     m.lo += u.hi * p.lo + u.lo * p.hi;
     ypos = symact__el_scale(m.hi, m.lo, e.kd, e.kb);
     /* x <= -1/2: 2 - erfc(a), erfc(a) as a double-word 2^k m (k clamped: 2 - m 2^-100 = 2) */
