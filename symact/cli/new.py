@@ -20,7 +20,8 @@ refuses (x/0, sqrt(-1), 1e-400, oo), one that is degenerate (no x at the
 defaults), one not defined and real for every real x at the defaults, or whose
 derivatives are not (x/x at x = 0, log(x) for x <= 0: proved, not sampled),
 and one whose oracle would exceed the bounds of symact.define.oracle_bound
-(exp arguments at most 2^2050, values below 2^(2^1020): exp(exp(x)) is refused).
+(exp arguments at most +2^2050: exp(exp(x)) is refused; a hugely negative one
+underflows and is allowed: x*exp(-exp(-x))).
 
 Exit 0 when everything worked and every kernel is within the 4-ULP budget,
 1 when generation or verification fails, 2 for bad input.  The oracle is
