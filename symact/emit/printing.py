@@ -379,10 +379,26 @@ class KernelPrinterMixin:
 
 
 
-class PythonPairsMixin:
-    """The pair spellings of the Python backends (NumPy, torch, jax): a pair is a tuple
-    (hi, lo) of float64 arrays, operated on by the runtime's ``_w_*`` functions, and a
-    primitive of a rounded argument is ``_<impl>_dw(..., hi, lo)``."""
+class PythonPrinterMixin:
+    """What the Python backends (NumPy, torch, jax) spell alike: boolean conditions as
+    the elementwise operators ``& | ~``, and pairs as tuples (hi, lo) of float64 arrays,
+    operated on by the runtime's ``_w_*`` functions, a primitive of a rounded argument
+    being ``_<impl>_dw(..., hi, lo)``."""
+
+    def _print_And(self, expr):
+        return "(" + " & ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Or(self, expr):
+        return "(" + " | ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Not(self, expr):
+        return f"~{self._print(expr.args[0])}"
+
+    def _print_BooleanTrue(self, expr):
+        return "True"
+
+    def _print_BooleanFalse(self, expr):
+        return "False"
 
     def _pair_call(self, name, args):
         return f"_w_{name}({', '.join(args)})"

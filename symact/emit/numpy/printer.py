@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from sympy.printing.numpy import NumPyPrinter
 
-from symact.emit.printing import KernelPrinterMixin, PythonPairsMixin
+from symact.emit.printing import KernelPrinterMixin, PythonPrinterMixin
 
 
-class NumpyPrinter(PythonPairsMixin, KernelPrinterMixin, NumPyPrinter):
+class NumpyPrinter(PythonPrinterMixin, KernelPrinterMixin, NumPyPrinter):
     language = "NumPy"
     _FUNCS = dict(KernelPrinterMixin._FUNCS, Abs="abs", erf="_erf", erfc="_erfc")
     _NUMPY = {"exp", "log", "tanh", "abs", "sqrt", "sign", "pow"}
@@ -44,17 +44,5 @@ class NumpyPrinter(PythonPairsMixin, KernelPrinterMixin, NumPyPrinter):
     def _prim(self, impl):
         return f"_{impl}"
 
-    def _print_And(self, expr):
-        return "(" + " & ".join(self._print(a) for a in expr.args) + ")"
-
-    def _print_Or(self, expr):
-        return "(" + " | ".join(self._print(a) for a in expr.args) + ")"
-
-    def _print_Not(self, expr):
-        return f"~{self._print(expr.args[0])}"
-
     def _print_Piecewise(self, expr):
         raise ValueError(f"a Piecewise inside an expression cannot be masked: {expr}")
-
-    def _print_BooleanTrue(self, expr):
-        return "True"

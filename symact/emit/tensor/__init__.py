@@ -33,7 +33,8 @@ RUNTIME = Path(__file__).with_name("runtime")
 #: None for all, names left out, why).
 NUMPY_PIECES = (
     ("doubleword", None, ("_opaque", "_horner"), "the double-word arithmetic; _opaque is the framework's"),
-    ("primitives", ("_TAIL", "_SECH2_TAIL", "_SMALL", "_SQRT_BIG"), (), "the primitives' thresholds"),
+    ("primitives", ("_TAIL", "_SECH2_TAIL", "_SMALL", "_SQRT_BIG", "_n_and_n_plus_2"), (),
+     "the primitives' thresholds and n = e(2 + e) as double-words"),
     ("exact", ("_W_LN2_C", "_W_SQUARINGS", "_W_TANH_BIG", "_W_REM_SERIES", "_W_REM_TERMS", "_W_QUAD_BIG"), (),
      "the pair functions' parameters"),
 )

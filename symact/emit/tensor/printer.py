@@ -14,11 +14,11 @@ from __future__ import annotations
 from sympy.printing.pycode import PythonCodePrinter
 
 from symact.emit.literals import split_constant
-from symact.emit.printing import KernelPrinterMixin, PythonPairsMixin
+from symact.emit.printing import KernelPrinterMixin, PythonPrinterMixin
 from symact.stabilise.primitives import shift
 
 
-class TensorPrinter(PythonPairsMixin, KernelPrinterMixin, PythonCodePrinter):
+class TensorPrinter(PythonPrinterMixin, KernelPrinterMixin, PythonCodePrinter):
     language = "array framework"
     _FUNCS = dict(KernelPrinterMixin._FUNCS, Abs="abs")
 
@@ -56,20 +56,5 @@ class TensorPrinter(PythonPairsMixin, KernelPrinterMixin, PythonCodePrinter):
     _print_exp = _print_log = _print_tanh = _print_Abs = _print_erf = _print_erfc = \
         _print_sign = _print_expm1 = _print_log1p = _print_Primitive = _print_Function
 
-    def _print_And(self, expr):
-        return "(" + " & ".join(self._print(a) for a in expr.args) + ")"
-
-    def _print_Or(self, expr):
-        return "(" + " | ".join(self._print(a) for a in expr.args) + ")"
-
-    def _print_Not(self, expr):
-        return f"~{self._print(expr.args[0])}"
-
     def _print_Piecewise(self, expr):
         raise ValueError(f"a Piecewise inside an expression cannot be printed as a where() chain: {expr}")
-
-    def _print_BooleanTrue(self, expr):
-        return "True"
-
-    def _print_BooleanFalse(self, expr):
-        return "False"

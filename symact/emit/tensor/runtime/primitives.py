@@ -7,11 +7,11 @@ used, so no unused branch overflows into the result.  Chained divisions a/t/t
 pass the first quotient through _opaque: XLA would rewrite them as a/(t*t), one
 rounding fewer than measured for the NumPy runtime's forms (silu' 3.8 -> 4.8 ULP).  The thresholds _TAIL,
 _SECH2_TAIL, _SMALL and _SQRT_BIG are the NumPy runtime's (the generated module
-holds them once).  Pitfall numbers in brackets refer to docs/numerics.md.
+holds them once), and so is _n_and_n_plus_2, which is operators only.  Pitfall numbers in brackets refer to docs/numerics.md.
 """
 
-from symact.emit.tensor.runtime.doubleword import _dd_add, _dd_mul, _fast_two_sum, _mul_err
-from symact.emit.numpy.runtime.primitives import _SECH2_TAIL, _SMALL, _SQRT_BIG, _TAIL
+from symact.emit.tensor.runtime.doubleword import _mul_err
+from symact.emit.numpy.runtime.primitives import _SECH2_TAIL, _SMALL, _SQRT_BIG, _TAIL, _n_and_n_plus_2
 from symact.emit.tensor.runtime.ops import (_abs, _exp, _full_like, _isfinite, _log1p, _maximum,
                                             _minimum, _ones_like, _opaque, _signed_zero, _sqrt, _tanh, _where)
 
@@ -75,15 +75,6 @@ def _mul_dsigmoid(a, u):
     p = a * e
     y = _where((e < _SMALL) & _isfinite(p), p - 2 * p * e, _opaque(p / t) / t)
     return _scaled_tail(a, -au, y, -au < _TAIL)
-
-
-def _n_and_n_plus_2(e):
-    """n = e(2 + e) and n + 2, 0 <= e <= 1, as double-words (n + 2 lies in (2, 5], the
-    bottom of its binade, where rounding it costs most)."""
-    th, tl = _fast_two_sum(2.0, e)  # exact: 2 >= e
-    nh, nl = _dd_mul(e, 0.0, th, tl)
-    bh, bl = _dd_add(2.0, 0.0, nh, nl)
-    return nh, nl, bh, bl
 
 
 def _mul_dd_div(a, nh, nl, bh, bl):
