@@ -15,7 +15,7 @@ calling thread's CPU time (``--clock cpu``, the default: on a shared machine it 
 the time other processes hold the core) or the wall clock (``--clock wall``).
 
 Inputs (fixed seed): exp, expm1, tanh, erfc: uniform(-10, 10); log: e^uniform(-10, 10);
-log1p: uniform(-0.99, 10); exp_dd and exp2dd: hi uniform(-10, 10), lo a random fraction
+log1p: uniform(-0.99, 10) (f32x: the same doubles); exp_dd and exp2dd: hi uniform(-10, 10), lo a random fraction
 of half an ulp of hi (their libm reference is exp(hi) + exp(hi) lo, which does not carry
 lo exactly; exp2dd's is a double-word only in form).
 """
@@ -52,9 +52,11 @@ def inputs(name, dtype, n, rng):
 
 
 def cases():
-    """(loop name, dtype) for every loop of the driver."""
-    out = [(f, d) for f in FUNCS + ("exp_dd",) for d in DTYPES]
-    return out + [("exp2dd", np.float64)]
+    """(loop name, dtype, tag) for every loop of the driver (tag f32x: the double functions
+    at float's precision that float kernels computed in double call, on double inputs)."""
+    out = [(f, d, t) for f in FUNCS + ("exp_dd",) for d, t in ((np.float64, "f64"), (np.float32, "f32"),
+                                                                (np.float64, "f32x"))]
+    return out + [("exp2dd", np.float64, "f64")]
 
 
 CLOCKS = {"cpu": time.thread_time_ns, "wall": time.perf_counter_ns}
@@ -67,27 +69,27 @@ def run(n: int, rounds: int, cc: list[str], flags: list[str], clock: str = "cpu"
                 "libm": Lib(build(cc, [*flags, "-DSYMACT_USE_LIBM"], Path(tmp) / "libm.so"))}
         rng = np.random.default_rng(2024)
         work = []
-        for name, dtype in cases():
+        for name, dtype, tag in cases():
             args = inputs(name, dtype, n, rng)
             outs = [np.empty(n, dtype=dtype) for _ in range(2 if name == "exp2dd" else 1)]
-            work.append((name, dtype, args, outs))
-        times = {(name, dtype, impl): [] for name, dtype, _, _ in work for impl in libs}
-        for name, dtype, args, outs in work:      # warm-up: page in every buffer once
+            work.append((name, tag, args, outs))
+        times = {(name, tag, impl): [] for name, tag, _, _ in work for impl in libs}
+        for name, tag, args, outs in work:      # warm-up: page in every buffer once
             for lib in libs.values():
-                lib.into(name, *args, *outs)
+                lib.into(name, *args, *outs, tag=tag)
         for r in range(rounds):
-            for name, dtype, args, outs in work:
+            for name, tag, args, outs in work:
                 for impl, lib in libs.items():
                     t0 = now()
-                    lib.into(name, *args, *outs)
-                    times[(name, dtype, impl)].append((now() - t0) / n)
+                    lib.into(name, *args, *outs, tag=tag)
+                    times[(name, tag, impl)].append((now() - t0) / n)
             say(f"round {r + 1}/{rounds}")
         rows = []
-        for name, dtype, _, _ in work:
-            own = statistics.median(times[(name, dtype, "symact")])
-            ref = statistics.median(times[(name, dtype, "libm")])
-            rows.append({"function": name, "dtype": np.dtype(dtype).name, "symact_ns": own, "libm_ns": ref,
-                         "ratio": ref / own})
+        for name, tag, _, _ in work:
+            own = statistics.median(times[(name, tag, "symact")])
+            ref = statistics.median(times[(name, tag, "libm")])
+            dtype = {"f64": "float64", "f32": "float32", "f32x": "f32x (double)"}[tag]
+            rows.append({"function": name, "dtype": dtype, "symact_ns": own, "libm_ns": ref, "ratio": ref / own})
         return rows
 
 

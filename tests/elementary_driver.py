@@ -4,7 +4,9 @@ benchmarks/elementary.py times (so the benchmark times the loops the tests verif
 
 ``driver_source()`` is the runtime on its own (``BACKEND.standalone``) plus one loop per
 function and dtype: ``loop_NAME_TAG(n, x, y)`` with y[i] = symact__elem_NAME_TAG(x[i]),
-``loop_exp_dd_TAG(n, hi, lo, y)`` and ``loop_exp2dd_f64(n, hi, lo, y_hi, y_lo)``.
+``loop_exp_dd_TAG(n, hi, lo, y)`` and ``loop_exp2dd_f64(n, hi, lo, y_hi, y_lo)``; TAG is
+f64, f32, or f32x (double in and out, float's precision: what float kernels computed in
+double call; ``Lib(...)(name, x, tag="f32x")``).
 ``build(cc, flags, path)`` compiles it into a shared library (strict warnings: any
 warning fails); ``Lib(path)(name, x, *more)`` calls a loop on NumPy arrays.
 """
@@ -20,6 +22,8 @@ from symact.emit.c import BACKEND
 
 FUNCS = ("exp", "expm1", "log", "log1p", "erfc", "tanh")
 TYPES = {np.float64: ("double", "f64"), np.float32: ("float", "f32")}
+#: the tags a loop exists for: each dtype's own, and f32x (double)
+TAGS = (("double", "f64"), ("float", "f32"), ("double", "f32x"))
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
 
 
@@ -31,7 +35,7 @@ def _loop(name, args, body) -> str:
 
 def driver_source() -> str:
     loops = []
-    for t, tag in TYPES.values():
+    for t, tag in TAGS:
         for f in FUNCS:
             loops.append(_loop(f"loop_{f}_{tag}", [(f"const {t}", "x"), (t, "y")],
                                f"\n        y[i] = symact__elem_{f}_{tag}(x[i]);"))
@@ -62,15 +66,16 @@ class Lib:
     def __init__(self, path):
         self.dll = ctypes.CDLL(str(path))
 
-    def __call__(self, name, x, *more):
+    def __call__(self, name, x, *more, tag=None):
         x = np.ascontiguousarray(x)
-        tag = TYPES[x.dtype.type][1]
         outs = [np.empty_like(x) for _ in range(2 if name == "exp2dd" else 1)]
-        self.into(name, x, *more, *outs)
+        self.into(name, x, *more, *outs, tag=tag)
         return outs[0] if len(outs) == 1 else tuple(outs)
 
-    def into(self, name, x, *arrays):
-        """The loop on contiguous arrays of x's dtype (inputs then outputs), no allocation."""
-        tag = TYPES[x.dtype.type][1]
+    def into(self, name, x, *arrays, tag=None):
+        """The loop on contiguous arrays of x's dtype (inputs then outputs), no allocation;
+        ``tag`` the loop's (default: x's dtype's; "f32x" takes double)."""
+        tag = tag or TYPES[x.dtype.type][1]
+        assert TYPES[x.dtype.type][0] == dict((g, c) for c, g in TAGS)[tag], (tag, x.dtype)
         getattr(self.dll, f"loop_{name}_{tag}")(ctypes.c_size_t(x.size),
                                                  *[a.ctypes.data_as(ctypes.c_void_p) for a in (x, *arrays)])

@@ -2,7 +2,8 @@
 
 Printer: :mod:`.printer` (SymPy's C99CodePrinter, float functions for float);
 runtime: the files of ``runtime/`` (real C), copied into ``<library>.c``, the
-type-generic ones once per dtype under the macros of :data:`DTYPES`; loader:
+type-generic ones once per dtype under the macros of :data:`DTYPES` (the primitives once
+per precision, double and :data:`F32X`); loader:
 :mod:`.loader` (compiles with the system C compiler, binds with ctypes).
 """
 
@@ -33,20 +34,22 @@ DTYPES = (
                                       "VF_TERM": "symact__vf_term_plain"}),
 )
 
-#: Runtime files in the order the generated source holds them, and whether each is
-#: written once for both dtypes (then included once per dtype).  The numerics are in
+#: Runtime files in the order the generated source holds them, and how often each is
+#: included: once (None), once per dtype ("dtypes": written once for both, under the
+#: macros of :func:`_prologue`), or once per precision the kernels compute in
+#: ("precisions": double, and double to float's precision, F32X).  The numerics are in
 #: double; vector.h's entry points read and write either type.
 FILES = (
-    ("common.h", False),
-    ("doubleword.h", False),
-    ("elementary.h", False),
-    ("primitives.h", False),
-    ("precise.h", False),
-    ("exact.h", False),
-    ("vector_core.h", False),
-    ("vector_exact.h", True),
-    ("vector_fast.h", False),
-    ("vector.h", True),
+    ("common.h", None),
+    ("doubleword.h", None),
+    ("elementary.h", None),
+    ("primitives.h", "precisions"),
+    ("precise.h", None),
+    ("exact.h", None),
+    ("vector_core.h", None),
+    ("vector_exact.h", "dtypes"),
+    ("vector_fast.h", None),
+    ("vector.h", "dtypes"),
 )
 _VECTOR_FILES = ("vector_core.h", "vector_exact.h", "vector_fast.h", "vector.h")
 
@@ -119,13 +122,17 @@ def compute_dtype(expr, d: DType) -> DType:
     return d
 
 
-def _f32x_aliases(exprs, runtime_text: str) -> list[str]:
+def _f32x_aliases(exprs, sections) -> list[str]:
     """``#define symact__<impl>_f32x symact__<impl>_f64`` for each primitive the float
-    kernels computed in double call that has no float-precision version of its own."""
+    kernels computed in double call that has no float-precision version of its own
+    (written out, or a ``SYMACT_FN(name)`` of a file included for F32X)."""
     from symact.stabilise.primitives import Primitive
     impls = sorted({f.impl for e in exprs for f in e.atoms(Primitive)} - {"shift"})
+    text = "".join(s["text"] for s in sections)
+    text += "".join(re.sub(r"SYMACT_FN\((\w+)\)", r"\1_f32x", s["text"]) for s in sections
+                    if s["prologue"] == _prologue(F32X))
     return [f"#define symact__{i}_f32x symact__{i}_f64" for i in impls
-            if f"symact__{i}_f32x(" not in runtime_text]
+            if f"symact__{i}_f32x(" not in text]
 
 
 def _dtype_names(d: DType) -> dict:
@@ -171,13 +178,13 @@ class CBackend(Backend):
         """The runtime sections for ``kernels`` (or exactly the files in ``only``)."""
         vector = any(k.vector for k in kernels)
         sections = []
-        for name, generic in FILES:
+        for name, copies in FILES:
             if only is not None and name not in only:
                 continue
             if only is None and name in _VECTOR_FILES and not vector:
                 continue
             text = c_source(RUNTIME / name)
-            for d in (self.dtypes if generic else (None,)):
+            for d in {None: (None,), "dtypes": self.dtypes, "precisions": (DTYPES[0], F32X)}[copies]:
                 sections.append({
                     "file": name + (f" ({d.ctype})" if d else ""),
                     "prologue": _prologue(d) if d else "",
@@ -215,7 +222,7 @@ class CBackend(Backend):
             })
         runtime = self.runtime(kernels)
         used = {m.group(1) for s in runtime for m in _CONST.finditer(s["text"])}
-        aliases = _f32x_aliases(f32x, "".join(s["text"] for s in runtime))
+        aliases = _f32x_aliases(f32x, runtime)
         from symact import __version__
         from symact.emit.c import docs
         from symact.verify import record

@@ -5,8 +5,9 @@ No ``M_PI``-style macros (``math_macros={}``): constants print as literals,
 once from the exact value.  f32 code calls the float functions (``expf``,
 ``log1pf``, ...); in double the elementary functions call the runtime's
 vectorisable ``symact__elem_*_f64``.  The C backend prints float kernels that call
-transcendental functions with a double printer whose ``exact`` is off (evaluated in
-double, rounded once).  A Piecewise prints as a chain of selects (see
+transcendental functions with a double printer whose ``exact`` is off and whose
+``prim_tag`` is ``f32x`` (evaluated in double to float's precision, rounded once: the
+runtime's ``symact__elem_*_f32x`` and ``_f32x`` primitives).  A Piecewise prints as a chain of selects (see
 ``_print_Piecewise``), which evaluates every branch: the kernels keep the unused ones
 finite.  Primitives call ``symact__<impl>_f64`` / ``_f32``.
 """
@@ -54,7 +55,7 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
 
     def _call(self, name, args):
         if self.dtype == "float64" and name in self._ELEMENTARY:
-            return f"symact__elem_{name}_f64({', '.join(args)})"
+            return f"symact__elem_{name}_{self.prim_tag}({', '.join(args)})"
         if name == "sign":
             a = args[0]
             return f"(({a}) > 0 ? {self._int(1)} : (({a}) < 0 ? {self._int(-1)} : ({a})))"

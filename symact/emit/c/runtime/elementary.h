@@ -548,6 +548,109 @@ SYMACT__INLINE float symact__el_erfc_f32(float x)
     return (float)symact__sel(a < 0.5, ysmall, y);
 }
 
+/* --- float precision over double's range: the f32x functions ----------------------- */
+
+/* What float kernels computed in double call (directly and through the _f32x
+ * primitives): double in, double out, over double's range (a float kernel's arguments
+ * are products such as beta*x, and a*exp(u) is a normal float for u down to -193), with
+ * relative error below 2^-40 (the float fits, held by the tests).  Plain double
+ * arithmetic: no double-word parts, and results below 2^-1018 (exp of x < -707) are
+ * flushed to 0, since such a double times any float is below float's smallest
+ * subnormal.  A float result rounded once from these is within 0.5 + 2^-16 ULP; they
+ * cost a half to a third of the f64 functions. */
+
+/* Below this exp_x flushes to 0: k >= -1021 above it, so 2^(k - 1) is normal */
+#define SYMACT__EL_EXP_X_LO (-707.0)
+
+/* 2^k (1 + s) for -1021 <= k <= 1024 (kb the bits of SHIFT + k): one factor 2^(k - 1),
+ * then the exact doubling */
+SYMACT__INLINE double symact__el_scale_x(double s, double kd, uint64_t kb)
+{
+    uint64_t b = symact__el_kbits(kd, kb, -1021.0, 1024.0) - SYMACT__EL_SHIFT_BITS + 1022;
+    return ((1.0 + s) * symact__el_pow2(b)) * 2.0;
+}
+
+/* e^r - 1 = r + r^2 P(r), P the float fit on |r| <= ln2/2 */
+SYMACT__INLINE double symact__el_expm1_core_x(double r)
+{
+    return symact__el_mla(r * r, symact__el_poly(symact__c_EL_EXPM1_F32, SYMACT__LEN(symact__c_EL_EXPM1_F32), r), r);
+}
+
+/* exp(xh + xl): the reduction of symact__el_reduce (k ln2_hi exact, xl added to r) */
+SYMACT__INLINE double symact__el_exp_dd_x(double xh, double xl)
+{
+    double t = symact__el_mla(xh, symact__c_INV_LN2, SYMACT__EL_SHIFT), kd = t - SYMACT__EL_SHIFT;
+    double r = symact__el_mla(-kd, symact__c_LN2_SPLIT[0], xh) + symact__el_mla(-kd, symact__c_LN2_SPLIT[1], xl);
+    double y = symact__el_scale_x(symact__el_expm1_core_x(r), kd, symact__bits(t));
+    y = symact__sel(xh > SYMACT__EL_EXP_HI, HUGE_VAL, y);
+    return symact__sel(xh < SYMACT__EL_EXP_X_LO, 0.0, y);
+}
+
+SYMACT__INLINE double symact__el_exp_x(double x)
+{
+    return symact__el_exp_dd_x(x, 0.0);
+}
+
+/* expm1: 2^k s + (2^k - 1) (2^k - 1 exact for |k| <= 60; no cancellation beyond a factor
+ * 3, since k = 0 around x = 0); exp(x) itself above k = 60 */
+SYMACT__INLINE double symact__el_expm1_x(double x)
+{
+    double t = symact__el_mla(x, symact__c_INV_LN2, SYMACT__EL_SHIFT), kd = t - SYMACT__EL_SHIFT;
+    double r = symact__el_mla(-kd, symact__c_LN2_SPLIT[1], symact__el_mla(-kd, symact__c_LN2_SPLIT[0], x));
+    double s = symact__el_expm1_core_x(r);
+    uint64_t kb = symact__bits(t);
+    double p = symact__el_pow2(symact__el_kbits(kd, kb, -60.0, 60.0) - SYMACT__EL_SHIFT_BITS + 1023);
+    double y = symact__sel(kd > 60.0, symact__el_scale_x(s, kd, kb), symact__el_mla(p, s, p - 1.0));
+    y = symact__sel(x > SYMACT__EL_EXP_HI, HUGE_VAL, y);
+    y = symact__sel(x < SYMACT__EL_EXPM1_LO, -1.0, y);
+    return symact__sel(x == 0.0, x, y); /* expm1(-0) = -0 */
+}
+
+/* k ln2 + (f - (f^2/2 - s (f^2/2 + R))) with s = f/(2 + f) (fdlibm's form, the f64 fit
+ * R) plus c 2/(2 + f) 2^-k: log(2^k (1 + f) + c) to first order in c, the rounding error
+ * of a sum 1 + x (2/(2 + f) is 1/(1 + f) to within f/2, which only scales c) */
+SYMACT__INLINE double symact__el_log_core_x(symact__el_split o, double kd, double c)
+{
+    double inv = 1.0 / (2.0 + o.f), s = o.f * inv, z = s * s, h = 0.5 * o.f * o.f;
+    double r = z * symact__el_poly(symact__c_EL_LOG_R, SYMACT__LEN(symact__c_EL_LOG_R), z);
+    double lo = kd * symact__c_LN2[1] + c * (2.0 * inv);
+    return symact__el_mla(kd, symact__c_LN2[0], (o.f - (h - s * (h + r))) + lo);
+}
+
+/* subnormal inputs scaled by 2^54 first, as symact__el_log */
+SYMACT__INLINE double symact__el_log_x(double x)
+{
+    int sub = x < DBL_MIN;
+    symact__el_split o = symact__el_log_split(symact__sel(sub, x * 0x1p54, x));
+    double y = symact__el_log_core_x(o, o.kd - symact__sel(sub, 54.0, 0.0), 0.0);
+    y = symact__sel(x == HUGE_VAL, x, y);
+    y = symact__sel(x == 0.0, -HUGE_VAL, y);
+    y = symact__sel(x < 0.0, (double)NAN, y);
+    return symact__sel(x != x, x, y);
+}
+
+/* log1p(x) = log(u + c), u + c = 1 + x exactly (two-sum); c carried to first order,
+ * which is what keeps small x accurate */
+SYMACT__INLINE double symact__el_log1p_x(double x)
+{
+    symact__dd u = symact__two_sum(1.0, x);
+    symact__el_split o = symact__el_log_split(u.hi);
+    double two_mk = symact__from_bits(0x3ff0000000000000ULL - o.tz); /* 2^-k, k <= 1022 */
+    double y = symact__el_log_core_x(o, o.kd, symact__sel(o.kd > SYMACT__EL_EXPM1_BIG, 0.0, u.lo * two_mk));
+    y = symact__sel(x == HUGE_VAL, x, y);
+    y = symact__sel(x == -1.0, -HUGE_VAL, y);
+    y = symact__sel(x < -1.0, (double)NAN, y);
+    y = symact__sel(x == 0.0, x, y);
+    return symact__sel(x != x, x, y);
+}
+
+/* tanh|x| = -T/(2 + T), T = expm1(-2|x|) */
+SYMACT__INLINE double symact__el_tanh_x(double x)
+{
+    double a = symact__el_abs(x), t = symact__el_expm1_x(-2.0 * symact__sel(a > SYMACT__EL_TANH_END, 0.0, a));
+    return symact__el_copysign(symact__sel(a > SYMACT__EL_TANH_END, 1.0, -t / (2.0 + t)), x);
+}
+
 /* --- the public names ---------------------------------------------------------------- */
 
 /* SYMACT__ELEM(own, libm): the libm-free code, or the C library under SYMACT_USE_LIBM */
@@ -569,6 +672,14 @@ SYMACT__INLINE float symact__elem_log_f32(float x) { return SYMACT__ELEM(symact_
 SYMACT__INLINE float symact__elem_log1p_f32(float x) { return SYMACT__ELEM(symact__el_log1p_f32(x), log1pf(x)); }
 SYMACT__INLINE float symact__elem_erfc_f32(float x) { return SYMACT__ELEM(symact__el_erfc_f32(x), erfcf(x)); }
 SYMACT__INLINE float symact__elem_tanh_f32(float x) { return SYMACT__ELEM(symact__el_tanh_f32(x), tanhf(x)); }
+/* the f32x names: double in and out, accurate to float's precision (erfc's f64 version
+ * serves: xndtr multiplies it by |u| up to 40, which needs its tail to 2^-155) */
+SYMACT__INLINE double symact__elem_exp_f32x(double x) { return SYMACT__ELEM(symact__el_exp_x(x), exp(x)); }
+SYMACT__INLINE double symact__elem_expm1_f32x(double x) { return SYMACT__ELEM(symact__el_expm1_x(x), expm1(x)); }
+SYMACT__INLINE double symact__elem_log_f32x(double x) { return SYMACT__ELEM(symact__el_log_x(x), log(x)); }
+SYMACT__INLINE double symact__elem_log1p_f32x(double x) { return SYMACT__ELEM(symact__el_log1p_x(x), log1p(x)); }
+SYMACT__INLINE double symact__elem_erfc_f32x(double x) { return symact__elem_erfc_f64(x); }
+SYMACT__INLINE double symact__elem_tanh_f32x(double x) { return SYMACT__ELEM(symact__el_tanh_x(x), tanh(x)); }
 
 /* The libm references of the double-word forms carry lo to first order, in 53 bits:
  * exp(hi) (1 + lo) */
@@ -580,6 +691,11 @@ SYMACT__INLINE double symact__elem_exp_dd_f64(double hi, double lo)
 SYMACT__INLINE float symact__elem_exp_dd_f32(float hi, float lo)
 {
     return SYMACT__ELEM(symact__el_exp_dd_f32(hi, lo), expf(hi) + expf(hi) * lo);
+}
+
+SYMACT__INLINE double symact__elem_exp_dd_f32x(double hi, double lo)
+{
+    return SYMACT__ELEM(symact__el_exp_dd_x(hi, lo), exp(hi) + exp(hi) * lo);
 }
 
 SYMACT__INLINE symact__dd symact__elem_exp2dd_f64(double hi, double lo)

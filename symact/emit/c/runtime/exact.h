@@ -64,8 +64,6 @@
 #define SYMACT__W_POWI_BITS 6
 /* sqrt(a u^2 + c) is scaled beyond this |u|. */
 #define SYMACT__W_QUAD_BIG 0x1p500
-/* Below this u, exp(u) is subnormal (ln of the smallest normal double is -708.396). */
-#define SYMACT__W_TAIL (-708.0)
 
 /* --- pairs ------------------------------------------------------------------------ */
 
@@ -414,13 +412,6 @@ SYMACT__INLINE double symact__expm1_sub_uexp_dw_f64(symact__dd u)
 {
     double lo = symact__w_lo(u), y = symact__expm1_sub_uexp_f64(u.hi);
     return symact__sel(lo == 0, y, y - (u.hi * symact__elem_exp_f64(u.hi)) * lo);
-}
-
-/* a*softplus(u); below the tail softplus(u) = exp(u) to within exp(2u)/2 and the product
- * is (a exp(u/2)) exp(u/2), one rounding into the subnormals */
-SYMACT__INLINE double symact__mul_softplus_f64(double a, double u)
-{
-    return symact__sel(u < SYMACT__W_TAIL, symact__mul_exp_f64(a, u), a * symact__softplus_f64(u));
 }
 
 /* sigmoid(u)/softplus(u), the logarithmic derivative of softplus (1 where softplus

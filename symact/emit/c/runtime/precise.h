@@ -222,6 +222,9 @@ SYMACT__INLINE double symact__xsigcubic_grad_f64(double u)
 
 /* Float-precision versions, for the float kernels (computed in double and rounded once
  * to float): the textbook forms in double are accurate to far below float's half ulp.
+ * The forward ones call the f32x functions (their error, 2^-40, is not amplified); the
+ * derivatives call the f64 ones, since their two terms cancel near the root and an
+ * error of 2^-40 of the terms would be a float ulp within 1e-5 of it.
  * The tail amplification that the double versions carry the arguments in hi + lo for
  * (erfc's 2z^2 on the rounding of u/sqrt(2), exp's u^2/2 on that of u^2) is below
  * 2^-45 where float results are nonzero (|u| < 14); at the derivatives' roots the
@@ -229,13 +232,13 @@ SYMACT__INLINE double symact__xsigcubic_grad_f64(double u)
  * the root, which the accuracy metric reports apart (absolute error). */
 SYMACT__INLINE double symact__xndtr_f32x(double u)
 {
-    double r = 0.5 * u * symact__elem_erfc_f64(-u * symact__c_SQRT_HALF);
+    double r = 0.5 * u * symact__elem_erfc_f32x(-u * symact__c_SQRT_HALF);
     return symact__sel(u < -40.0, -0.0, r); /* the limit at -inf, not inf*0 */
 }
 
 SYMACT__INLINE double symact__xndtr_grad_f32x(double u)
 {
-    double r = 0.5 * symact__elem_erfc_f64(-u * symact__c_SQRT_HALF)
+    double r = 0.5 * symact__elem_erfc_f32x(-u * symact__c_SQRT_HALF)
                + u * (symact__c_INV_SQRT_2PI * symact__elem_exp_f64(-0.5 * u * u));
     return symact__sel(u > 40.0, 1.0, symact__sel(u < -40.0, -0.0, r));
 }
@@ -243,7 +246,7 @@ SYMACT__INLINE double symact__xndtr_grad_f32x(double u)
 /* u*sigmoid(v), v = u*(K1 + K3 u^2) = 2*sqrt(2/pi)*(u + 0.044715 u^3) */
 SYMACT__INLINE double symact__xsigcubic_f32x(double u)
 {
-    return symact__mul_sigmoid_f64(u, u * (symact__c_GELU_K1[0] + symact__c_GELU_K3[0] * (u * u)));
+    return symact__mul_sigmoid_f32x(u, u * (symact__c_GELU_K1[0] + symact__c_GELU_K3[0] * (u * u)));
 }
 
 /* sigmoid(v) + u v' sigmoid(v) sigmoid(-v), v' = K1 + 3 K3 u^2 */

@@ -1,15 +1,19 @@
 /* Stable primitives, one per class of symact/stabilise/primitives.py, in double (float
  * kernels that call them compute in double and round once).
  *
+ * Written once for two precisions: the generated source includes this file twice, with
+ * SYMACT_FN(name) defined as name##_f64 (double kernels: the f64 elementary functions,
+ * within about half an ulp of double) and as name##_f32x (float kernels computed in
+ * double: the f32x elementary functions, accurate to float's precision and about half
+ * the cost).  The same code serves both because every formula here is exact or rounded
+ * once apart from its elementary function, whose error it passes on unamplified.
+ *
  * Branch-free: every function is straight-line code whose regions are chosen by
  * selects (symact__sel, on values computed for every input), so that the kernel loops calling
  * them vectorise; each evaluates its exponential once, on an argument chosen by
  * select, instead of one exponential per region.  Callers pass non-nan arguments (the
  * kernel loops fold nan and +-inf in by selects).  Pitfall numbers in brackets refer
  * to docs/numerics.md. */
-#ifndef SYMACT_RUNTIME_PRIMITIVES_H
-#define SYMACT_RUNTIME_PRIMITIVES_H
-
 #include <math.h>
 
 #include "common.h"
@@ -38,33 +42,33 @@
 
 /* expm1 and log1p are primitives of their own (the stabiliser's expm1 and log1p rules
  * produce them): the elementary functions */
-SYMACT__INLINE double symact__expm1_f64(double u)
+SYMACT__INLINE double SYMACT_FN(symact__expm1)(double u)
 {
-    return symact__elem_expm1_f64(u);
+    return SYMACT_FN(symact__elem_expm1)(u);
 }
 
-SYMACT__INLINE double symact__log1p_f64(double u)
+SYMACT__INLINE double SYMACT_FN(symact__log1p)(double u)
 {
-    return symact__elem_log1p_f64(u);
+    return SYMACT_FN(symact__elem_log1p)(u);
 }
 
 /* log(1 + exp(u)) = max(u, 0) + log1p(exp(-|u|)) [1] */
-SYMACT__INLINE double symact__softplus_f64(double u)
+SYMACT__INLINE double SYMACT_FN(symact__softplus)(double u)
 {
-    return symact__sel(u > 0, u, 0) + symact__elem_log1p_f64(symact__elem_exp_f64(-fabs(u)));
+    return symact__sel(u > 0, u, 0) + SYMACT_FN(symact__elem_log1p)(SYMACT_FN(symact__elem_exp)(-fabs(u)));
 }
 
 /* -log(1 + exp(-u)) = min(u, 0) - log1p(exp(-|u|)) [3] */
-SYMACT__INLINE double symact__log_sigmoid_f64(double u)
+SYMACT__INLINE double SYMACT_FN(symact__log_sigmoid)(double u)
 {
-    return symact__sel(u < 0, u, 0) - symact__elem_log1p_f64(symact__elem_exp_f64(-fabs(u)));
+    return symact__sel(u < 0, u, 0) - SYMACT_FN(symact__elem_log1p)(SYMACT_FN(symact__elem_exp)(-fabs(u)));
 }
 
 /* 1/(1 + exp(-u)) from e = exp(-|u|), by the sign of u, so exp never overflows [2]:
  * 1/(1 + e) or e/(1 + e), the numerator chosen before the one division. */
-SYMACT__INLINE double symact__sigmoid_f64(double u)
+SYMACT__INLINE double SYMACT_FN(symact__sigmoid)(double u)
 {
-    double e = symact__elem_exp_f64(-fabs(u));
+    double e = SYMACT_FN(symact__elem_exp)(-fabs(u));
     int pos = u >= 0;
     symact__dd t = symact__fast_two_sum(1.0, e); /* 1 + e exactly: 1 >= e */
     /* n/(t.hi + t.lo) rounded once (the remainder of the quotient corrects it) */
@@ -75,7 +79,7 @@ SYMACT__INLINE double symact__sigmoid_f64(double u)
 /* n/(1 + e)^2 for 0 <= e <= 1, rounded once: 1 + e = t.hi + t.lo exactly, its square
  * p.hi + (p.lo + 2 t.hi t.lo) (t.lo^2, below 2^-104 of it, left out), and the quotient of
  * the double-words (symact__el_div) */
-SYMACT__INLINE double symact__over_one_plus_sq(double n, double e)
+SYMACT__INLINE double SYMACT_FN(symact__over_one_plus_sq)(double n, double e)
 {
     symact__dd t = symact__fast_two_sum(1.0, e);
     symact__dd p = symact__two_prod(t.hi, t.hi);
@@ -83,29 +87,29 @@ SYMACT__INLINE double symact__over_one_plus_sq(double n, double e)
 }
 
 /* sigmoid(u)*sigmoid(-u) = e/(1 + e)^2, e = exp(-|u|) [2] */
-SYMACT__INLINE double symact__dsigmoid_f64(double u)
+SYMACT__INLINE double SYMACT_FN(symact__dsigmoid)(double u)
 {
-    double e = symact__elem_exp_f64(-fabs(u));
-    return symact__sel(e < SYMACT__SMALL, e - 2 * e * e, symact__over_one_plus_sq(e, e));
+    double e = SYMACT_FN(symact__elem_exp)(-fabs(u));
+    return symact__sel(e < SYMACT__SMALL, e - 2 * e * e, SYMACT_FN(symact__over_one_plus_sq)(e, e));
 }
 
 /* 1 - tanh(u)^2 = 4e/(1 + e)^2, e = exp(-2|u|) [9]; in the tail 4e itself, as
  * exp(ln 4 - 2|u|) with ln 4 - 2|u| carried as hi + lo, so the result is rounded once
  * also in the subnormals. */
-SYMACT__INLINE double symact__sech2_f64(double u)
+SYMACT__INLINE double SYMACT_FN(symact__sech2)(double u)
 {
     double a = symact__sel(fabs(u) < 800, fabs(u), 800); /* sech2 = 0 beyond 373: keep lo finite */
     int tail = a > SYMACT__SECH2_TAIL;
     symact__dd s = symact__two_sum(symact__c_LN4[0], -2 * a);
-    double e = symact__elem_exp_dd_f64(symact__sel(tail, s.hi, -2 * a), symact__sel(tail, s.lo + symact__c_LN4[1], 0));
-    double body = symact__sel(e < SYMACT__SMALL, 4 * (e - 2 * e * e), symact__over_one_plus_sq(4 * e, e));
+    double e = SYMACT_FN(symact__elem_exp_dd)(symact__sel(tail, s.hi, -2 * a), symact__sel(tail, s.lo + symact__c_LN4[1], 0));
+    double body = symact__sel(e < SYMACT__SMALL, 4 * (e - 2 * e * e), SYMACT_FN(symact__over_one_plus_sq)(4 * e, e));
     return symact__sel(tail, e, body);
 }
 
 /* (a*(n.hi + n.lo))/(b.hi + b.lo): q + residual/b.hi with a*n.hi and the remainder of the
  * quotient exact, so one rounding remains, the quotient's; the plain quotient where the
  * products overflow or fall in the subnormals (the correction is below an ulp there) */
-SYMACT__INLINE double symact__mul_dd_div_f64(double a, symact__dd n, symact__dd b)
+SYMACT__INLINE double SYMACT_FN(symact__mul_dd_div)(double a, symact__dd n, symact__dd b)
 {
     double ph = a * n.hi, q = ph / b.hi;
     double qb = q * b.hi;
@@ -117,42 +121,42 @@ SYMACT__INLINE double symact__mul_dd_div_f64(double a, symact__dd n, symact__dd 
 
 /* a*h*h for h = exp(u/2) (u in the tail): one rounding into the subnormals; a zero of a's
  * sign once h underflows */
-SYMACT__INLINE double symact__scaled_tail_f64(double a, double h)
+SYMACT__INLINE double SYMACT_FN(symact__scaled_tail)(double a, double h)
 {
     return symact__sel(h == 0, copysign(0, a), (a * h) * h);
 }
 
 /* a*sigmoid(u), the tail scaled [7]: with m = -|u| and h = exp(m) (exp(m/2) in the tail),
  * a/(1 + e^-u) for u >= 0, a e^u/(1 + e^u) for u < 0. */
-SYMACT__INLINE double symact__mul_sigmoid_f64(double a, double u)
+SYMACT__INLINE double SYMACT_FN(symact__mul_sigmoid)(double a, double u)
 {
     double m = -fabs(u);
     int tail = m < SYMACT__TAIL;
-    double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * m, m));
+    double h = SYMACT_FN(symact__elem_exp)(symact__sel(tail, 0.5 * m, m));
     double e = symact__sel(tail, h * h, h);
     int pos = u >= 0;
     /* a/(1 + e) or a e/(1 + e), 1 + e exact as a double-word: one rounding */
-    double q = symact__mul_dd_div_f64(a, symact__dd_make(symact__sel(pos, 1.0, e), 0.0),
+    double q = SYMACT_FN(symact__mul_dd_div)(a, symact__dd_make(symact__sel(pos, 1.0, e), 0.0),
                                       symact__fast_two_sum(1.0, e));
-    return symact__sel(pos | !tail, q, symact__scaled_tail_f64(a, h));
+    return symact__sel(pos | !tail, q, SYMACT_FN(symact__scaled_tail)(a, h));
 }
 
 /* a*sigmoid(u)*sigmoid(-u) = a*e/(1 + e)^2, e = exp(-|u|), the tail scaled [7] */
-SYMACT__INLINE double symact__mul_dsigmoid_f64(double a, double u)
+SYMACT__INLINE double SYMACT_FN(symact__mul_dsigmoid)(double a, double u)
 {
     double m = -fabs(u);
     int tail = m < SYMACT__TAIL;
-    double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * m, m));
+    double h = SYMACT_FN(symact__elem_exp)(symact__sel(tail, 0.5 * m, m));
     /* a h/(1 + h)^2 with (1 + h)^2 as a double-word (see symact__over_one_plus_sq): one
      * rounding, which silu' needs (it sums this against a near-equal term) */
     symact__dd t = symact__fast_two_sum(1.0, h);
     symact__dd p = symact__two_prod(t.hi, t.hi);
-    double q = symact__mul_dd_div_f64(a, symact__dd_make(h, 0.0), symact__dd_make(p.hi, p.lo + 2 * t.hi * t.lo));
-    return symact__sel(tail, symact__scaled_tail_f64(a, h), q);
+    double q = SYMACT_FN(symact__mul_dd_div)(a, symact__dd_make(h, 0.0), symact__dd_make(p.hi, p.lo + 2 * t.hi * t.lo));
+    return symact__sel(tail, SYMACT_FN(symact__scaled_tail)(a, h), q);
 }
 
 /* sqrt(u^2 + c), c >= 0, without overflow of u^2 [10] */
-SYMACT__INLINE double symact__sqrt_sq_plus_f64(double u, double c)
+SYMACT__INLINE double SYMACT_FN(symact__sqrt_sq_plus)(double u, double c)
 {
     double a = fabs(u);
     int big = a > SYMACT__SQRT_BIG;
@@ -161,24 +165,31 @@ SYMACT__INLINE double symact__sqrt_sq_plus_f64(double u, double c)
 }
 
 /* 1/u^2 as (1/u)*(1/u): u*u overflows long before 1/u^2 underflows [11] */
-SYMACT__INLINE double symact__inv_sq_f64(double u)
+SYMACT__INLINE double SYMACT_FN(symact__inv_sq)(double u)
 {
     double r = 1 / u;
     return r * r;
 }
 
 /* a*exp(u), the tail scaled */
-SYMACT__INLINE double symact__mul_exp_f64(double a, double u)
+SYMACT__INLINE double SYMACT_FN(symact__mul_exp)(double a, double u)
 {
     int tail = u < SYMACT__TAIL;
-    double h = symact__elem_exp_f64(symact__sel(tail, 0.5 * u, u));
-    return symact__sel(tail, symact__scaled_tail_f64(a, h), a * h);
+    double h = SYMACT_FN(symact__elem_exp)(symact__sel(tail, 0.5 * u, u));
+    return symact__sel(tail, SYMACT_FN(symact__scaled_tail)(a, h), a * h);
+}
+
+/* a*softplus(u); below the tail softplus(u) = exp(u) to within exp(2u)/2 and the product
+ * is (a exp(u/2)) exp(u/2), one rounding into the subnormals */
+SYMACT__INLINE double SYMACT_FN(symact__mul_softplus)(double a, double u)
+{
+    return symact__sel(u < SYMACT__TAIL, SYMACT_FN(symact__mul_exp)(a, u), a * SYMACT_FN(symact__softplus)(u));
 }
 
 /* expm1(u) - u*exp(u), given eu = exp(u): for v = -u in [0, 2] the positive series
  * -exp(-v) (v^2/2) sum_j 2 v^j/(j + 2)! (no cancellation near u = 0; coefficients from
  * the data file), (1 - u)*exp(u) - 1 elsewhere, -1 below QLO (0*inf at u = -inf) */
-SYMACT__INLINE double symact__esu_f64(double u, double eu)
+SYMACT__INLINE double SYMACT_FN(symact__esu)(double u, double eu)
 {
     double v = -u;
     int series = (v >= 0) & (v <= 2);
@@ -188,26 +199,25 @@ SYMACT__INLINE double symact__esu_f64(double u, double eu)
     return symact__sel(series, -(eu * (w * w / 2 * t)), other);
 }
 
-SYMACT__INLINE double symact__expm1_sub_uexp_f64(double u)
+SYMACT__INLINE double SYMACT_FN(symact__expm1_sub_uexp)(double u)
 {
-    return symact__esu_f64(u, symact__elem_exp_f64(u));
+    return SYMACT_FN(symact__esu)(u, SYMACT_FN(symact__elem_exp)(u));
 }
 
 /* a*tanh(log(1 + exp(u))), from e = exp(-|u|): for u < 0, n/(n + 2) with n = e(2 + e);
  * for u >= 0, (1 + 2e)/(1 + 2e + 2e^2) (the same fraction divided by exp(2u)); numerator
  * and denominator as double-words and the quotient rounded once: no cancellation, no
  * overflow, no tanh [8]; below TAIL a*exp(u), scaled. */
-SYMACT__INLINE double symact__mul_tanh_softplus_f64(double a, double u)
+SYMACT__INLINE double SYMACT_FN(symact__mul_tanh_softplus)(double a, double u)
 {
     int tail = u < SYMACT__TAIL, pos = u >= 0;
-    double e = symact__elem_exp_f64(symact__sel(tail, 0.5 * u, -fabs(u)));
+    double e = SYMACT_FN(symact__elem_exp)(symact__sel(tail, 0.5 * u, -fabs(u)));
     symact__dd t = symact__fast_two_sum(2.0, e); /* 2 + e, exact: 2 >= e */
     symact__dd n_neg = symact__dd_mul(symact__dd_make(e, 0.0), t);
     symact__dd d_neg = symact__dd_add(symact__dd_make(2.0, 0.0), n_neg);
     symact__dd n_pos = symact__two_sum(1.0, 2 * e);
     symact__dd d_pos = symact__dd_add(n_pos, symact__two_prod(2 * e, e));
-    double q = symact__mul_dd_div_f64(a, symact__dd_sel(pos, n_pos, n_neg), symact__dd_sel(pos, d_pos, d_neg));
-    return symact__sel(tail, symact__scaled_tail_f64(a, e), q);
+    double q = SYMACT_FN(symact__mul_dd_div)(a, symact__dd_sel(pos, n_pos, n_neg), symact__dd_sel(pos, d_pos, d_neg));
+    return symact__sel(tail, SYMACT_FN(symact__scaled_tail)(a, e), q);
 }
 
-#endif /* SYMACT_RUNTIME_PRIMITIVES_H */
