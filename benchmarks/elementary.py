@@ -36,7 +36,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from elementary_driver import FUNCS, Lib, build  # noqa: E402
 
-DTYPES = (np.float64, np.float32)
 
 
 def inputs(name, dtype, n, rng):

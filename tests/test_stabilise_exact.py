@@ -172,6 +172,26 @@ def test_windows_cover_the_interior_roots():
     assert windows.windows_of(_plain_form("swish", "beta"), {_beta: sp.S.One}, "swish_grad_beta") == []
 
 
+@pytest.mark.parametrize("name", ["silu", "swish", "mish"])
+def test_float_windows_hold_every_ratio_above_the_float_limit(name):
+    """windows_of at RATIO_FLOAT: on a scan 30 times finer than the finder's, every point
+    where rho exceeds RATIO_FLOAT lies inside a window (the finder's own scan steps over
+    most of them; the sign changes of S bracket the roots), and the windows are narrow."""
+    entry = catalogue.get(name)
+    form = _plain_form(name, "x")
+    params = {entry.param_symbols[p]: v for p, v in entry.defaults.items()}
+    found = windows.windows_of(form, params, name + "_grad", windows.RATIO_FLOAT)
+    assert found and sum(float(hi - lo) for lo, hi, _ in found) <= 0.25
+    xs = np.linspace(-40, 40, 30 * windows.SCAN_N)
+    rho = np.nan_to_num(windows.ratio(form, params, xs), nan=0.0)
+    scale = float(found[0][2].subs(params) / x)  # the window variable is x or beta*x
+    inside = np.zeros(xs.size, dtype=bool)
+    for lo, hi, _ in found:
+        inside |= (scale * xs > float(lo)) & (scale * xs < float(hi))
+    assert rho[inside].max() > windows.RATIO_FLOAT
+    assert rho[~inside].max() <= windows.RATIO_FLOAT, xs[~inside][np.argmax(rho[~inside])]
+
+
 def test_a_window_that_moves_otherwise_is_skipped_with_a_reason():
     """d/dx x*sigmoid(x + c): the root moves with c, in neither x nor c*x."""
     c = sp.Symbol("c", real=True)

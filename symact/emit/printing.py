@@ -41,6 +41,10 @@ class KernelPrinterMixin:
     exact = True
     #: print dw_eval windows as pair evaluations (False: as the plain expression)
     windows = True
+    #: evaluate a primitive that every branch of a Piecewise calls once as one call on
+    #: selected arguments (:func:`hoisted_calls`): for printers whose Piecewise evaluates
+    #: every branch (selects), where it halves the work; needs ``_pair_select``
+    hoist = False
 
     #: shared subexpression -> the name of the local variable that holds it (see
     #: :meth:`doprint_shared`); empty outside it
@@ -62,6 +66,11 @@ class KernelPrinterMixin:
             for i, node in enumerate(shared_calls(expr)):
                 lets.append((f"{prefix}{i}", self.doprint(node)))
                 self._shared[node] = f"{prefix}{i}"
+            if self.hoist:
+                for i, (call, branch_calls) in enumerate(hoisted_calls(expr)):
+                    lets.append((f"{prefix}h{i}", self.doprint(call)))
+                    for c in branch_calls:
+                        self._shared[c] = f"{prefix}h{i}"
             text = self.doprint(expr)
         finally:
             self._shared = {}
@@ -296,6 +305,8 @@ class KernelPrinterMixin:
             return out
         if e.is_Mul:
             return self._pair_mul(e)
+        if isinstance(e, sp.Piecewise):
+            return self._pair_select([(self._print(c), self._pair(v)) for v, c in e.args])
         if e.is_Pow:
             return self._pair_pow(e.base, e.exp)
         if isinstance(e, sp.log):
@@ -423,6 +434,11 @@ class PythonPrinterMixin:
     def _dw_call(self, impl, args, pair):
         return f"_{impl}_dw({', '.join([*args, '*' + pair])})"
 
+    def _pair_select(self, branches):
+        """[(printed condition, pair text), ...] (the last condition True): the pair of the
+        first branch whose condition holds (only printers with ``hoist`` need it)."""
+        raise NotImplementedError(f"{type(self).__name__} does not select pairs")
+
 def shared_calls(expr) -> list:
     """The function calls (elementary functions, primitives, non-integer powers) that
     occur more than once in ``expr``, smallest first, so that each one's value only
@@ -436,6 +452,63 @@ def shared_calls(expr) -> list:
             counts[node] = counts.get(node, 0) + 1
     repeated = [n for n, c in counts.items() if c > 1]
     return sorted(repeated, key=lambda n: (sum(1 for _ in sp.preorder_traversal(n)), sp.default_sort_key(n)))
+
+
+#: primitives that are markers or printed inline, never hoisted
+_NOT_HOISTED = (P.dw, P.dw_eval, P.at_infinity, shift)
+
+
+def _calls_outside_windows(e) -> list:
+    """The primitive calls of ``e``, not descending into dw_eval windows (evaluated in pairs
+    as a whole) or into the calls themselves."""
+    out, stack = [], [e]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, P.dw_eval):
+            continue
+        if isinstance(t, Primitive) and not isinstance(t, _NOT_HOISTED):
+            out.append(t)
+            continue
+        stack.extend(t.args if isinstance(t, sp.Basic) else ())
+    return out
+
+
+def hoisted_calls(expr) -> list:
+    """``[(call, [branch call, ...]), ...]``: for each Piecewise of ``expr`` whose branches
+    each hold exactly one call of one primitive class (outside windows), the calls not all
+    alike, that primitive called once on arguments selected by the Piecewise's conditions
+    (``f(Piecewise((a1, c1), (a2, True)))``: in branch i it is f(a_i), bit for bit), and the
+    branch calls it stands for.  A dw argument stays a pair: dw of the selection."""
+    out, taken = [], set()
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, sp.Piecewise) or len(node.args) < 2:
+            continue
+        per = [_calls_outside_windows(e) for e, _ in node.args]
+        for cls in sorted({type(t) for t in per[0]}, key=lambda k: k.__name__):
+            chosen = []
+            for calls in per:
+                same = [t for t in calls if type(t) is cls]
+                if len(same) != 1:
+                    break
+                chosen.append(same[0])
+            else:
+                if len(set(chosen)) < 2 or taken & set(chosen) or \
+                        any(t.has(sp.Piecewise) for t in chosen) or \
+                        {dw_position(t) for t in chosen} != {dw_position(chosen[0])}:
+                    continue
+                conds = [c for _, c in node.args]
+                args = []
+                for j in range(len(chosen[0].args)):
+                    vals = [t.args[j] for t in chosen]
+                    if len(set(vals)) == 1:
+                        args.append(vals[0])
+                    elif j == dw_position(chosen[0]):
+                        args.append(P.dw(sp.Piecewise(*[(v.args[0], c) for v, c in zip(vals, conds)])))
+                    else:
+                        args.append(sp.Piecewise(*zip(vals, conds)))
+                out.append((cls(*args), chosen))
+                taken |= set(chosen)
+    return out
 
 
 def _power_of_two(c) -> bool:

@@ -32,6 +32,9 @@ class Kernel:
     stable: sp.Expr      # in stable primitives
     source: str          # "rules", or "rules+windows" where double-word windows were added
     applied: tuple = field(default=(), compare=False)
+    #: the form for float kernels computed in double at float's precision (the C
+    #: backend's f32x): windows only where the cancellation exceeds windows.RATIO_FLOAT
+    stable_float: sp.Expr = field(default=None, compare=False)
 
 
 def stable_kernel(entry: ScalarActivation, wrt: str, definition: sp.Expr) -> Kernel:
@@ -39,19 +42,29 @@ def stable_kernel(entry: ScalarActivation, wrt: str, definition: sp.Expr) -> Ker
     name = kernel_name(entry.name, wrt)
     s = Stabiliser(where)
     stable = s.run(definition)
-    source = "rules"
     defaults = {entry.param_symbols[k]: v for k, v in entry.defaults.items()}
-    windowed = windows.add_windows(stable, defaults, name)
+    full, source = _finish(stable, definition, where, defaults, name, windows.RATIO)
+    floated = full
+    if source == "rules+windows":  # no cancellation beyond RATIO, none beyond RATIO_FLOAT
+        floated, _ = _finish(stable, definition, where, defaults, name, windows.RATIO_FLOAT)
+    return Kernel(name, entry.name, wrt, definition, full, source, tuple(s.applied), floated)
+
+
+def _finish(stable, definition, where, defaults, name, limit):
+    """(form, source): ``stable`` with double-word windows beyond the cancellation ratio
+    ``limit`` and its limits at infinity, each step proved equal to ``stable``."""
+    source = "rules"
+    windowed = windows.add_windows(stable, defaults, name, limit)
     if windowed is not stable:
         proof = prove_rewrite(stable, windowed, where)
         if str(proof.status) == "PROVED":
             stable, source = windowed, "rules+windows"
-        else:
+        elif limit == windows.RATIO:
             windows.SKIPPED[name] = f"the windowed form is not proved: {proof.status} ({proof.detail})"
     bounded = limits.add_limits(stable, definition, defaults)
     if bounded is not stable and str(prove_rewrite(stable, bounded, where).status) == "PROVED":
         stable = bounded
-    return Kernel(name, entry.name, wrt, definition, stable, source, tuple(s.applied))
+    return stable, source
 
 
 def kernels(entry: ScalarActivation) -> list[Kernel]:

@@ -15,7 +15,9 @@ and adds them as Piecewise branches:
   counting as 0; the rounding errors of a float64 evaluation of S are a few ulp of T,
   so rho is the factor by which cancellation amplifies them) is scanned on
   [-40, 40] at the parameters' defaults; each certified root of S is a pole of rho;
-- every maximal interval where rho exceeds :data:`RATIO` becomes a window, widened by
+- every maximal interval where rho exceeds :data:`RATIO` (:data:`RATIO_FLOAT` for the
+  float kernels computed in double, whose terms are accurate to 2^-40 only but whose
+  results need 2^-24: the windows shrink to the roots) becomes a window, widened by
   one scan step and rounded outwards to multiples of 1/16 (beyond the scan the
   terms of the catalogue's kernels keep one sign to within 1 + 2/|x|, and a
   double-word evaluation of a subnormal tail would round twice);
@@ -44,6 +46,17 @@ x = X
 
 #: Above this cancellation ratio the form is evaluated in pairs (any cancellation).
 RATIO = 1.05
+#: The same for float kernels computed in double (the C backend's f32x): their terms
+#: carry relative errors below 2^-40 (the f32x elementary functions, rounded once or
+#: twice more), a sum whose ratio is rho carries rho 2^-40 of its value, and a result
+#: rounded to float stays within 0.5 + 2^-4 ULP while rho 2^-40 <= 2^-28: above 2^12
+#: only, which happens within about 10^-3 of the roots.
+RATIO_FLOAT = 2.0 ** 12
+#: A sign change of S between two scan points brackets a root, a pole of rho that the
+#: scan may step over when the hot region is narrower than a step (RATIO_FLOAT): it is
+#: taken as hot when rho exceeds this at one of the two points (a primitive that holds
+#: its root itself, gelu's, has rho = 1 there).
+BRACKET = 2.0
 #: The scan: SCAN_N points on [-SCAN_LIM, SCAN_LIM].
 SCAN_LIM = 40.0
 SCAN_N = 6401
@@ -172,17 +185,24 @@ def _variable(stable, params: dict, xs, rho0):
     return scaled, ""
 
 
-def windows_of(stable: sp.Expr, params: dict, name: str = "") -> list:
+def windows_of(stable: sp.Expr, params: dict, name: str = "", limit: float = RATIO) -> list:
     """The windows of ``stable`` as (lo, hi, variable) in the variable (x or p*x, at any
-    parameter values), or [] (see the module docstring)."""
+    parameter values) where rho exceeds ``limit``, or [] (see the module docstring)."""
     xs = np.linspace(-SCAN_LIM, SCAN_LIM, SCAN_N)
     rho = ratio(stable, params, xs)
-    hot = np.nan_to_num(rho, nan=0.0) > RATIO
+    hot = np.nan_to_num(rho, nan=0.0) > limit
+    s = _numeric(stable, params)(xs)
+    with np.errstate(invalid="ignore"):
+        change = (np.sign(s[:-1]) * np.sign(s[1:]) < 0) & \
+            (np.fmax(np.nan_to_num(rho[:-1]), np.nan_to_num(rho[1:])) > BRACKET)
+    hot[:-1] |= change
+    hot[1:] |= change
     if not hot.any():
         return []
     var, why = _variable(stable, params, xs, rho)
     if why:
-        SKIPPED[name] = why
+        if limit == RATIO:
+            SKIPPED[name] = why
         return []
     p0 = params[var] if var is not None else sp.S.One
     out = []
@@ -194,11 +214,12 @@ def windows_of(stable: sp.Expr, params: dict, name: str = "") -> list:
     return out
 
 
-def add_windows(stable: sp.Expr, params: dict, name: str = ""):
-    """``stable`` with double-word windows where it cancels (see the module docstring);
+def add_windows(stable: sp.Expr, params: dict, name: str = "", limit: float = RATIO):
+    """``stable`` with double-word windows where it cancels beyond ``limit`` (RATIO, or
+    RATIO_FLOAT for float kernels computed in double; see the module docstring);
     ``params`` maps each parameter symbol to its default.  Returns the new form (the
     same object when no window applies)."""
-    found = windows_of(stable, params, name)
+    found = windows_of(stable, params, name, limit)
     if not found:
         return stable
     branches = list(stable.args) if isinstance(stable, sp.Piecewise) else [(stable, sp.true)]

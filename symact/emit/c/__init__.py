@@ -20,6 +20,7 @@ from symact.emit.constants import load as load_constants
 from symact.emit.literals import prepare
 from symact.emit.printing import branches, safe_comment
 from symact.emit.render import c_source
+from symact.stabilise import primitives as P
 
 RUNTIME = Path(__file__).with_name("runtime")
 
@@ -103,8 +104,9 @@ _ALGEBRAIC = (sp.Abs, sp.sign, sp.Piecewise, sp.Min, sp.Max, sp.Heaviside)
 
 #: Float kernels with a transcendental function compute in double, calling the
 #: primitives' ``_f32x`` versions: accurate to float's precision in double (cheaper where
-#: a primitive has such a version, the double one itself elsewhere).
-F32X = DType("float64", "f32x", "double", dict(DTYPES[0].settings))
+#: a primitive has such a version, the double one itself elsewhere).  The runtime files
+#: included for it see SYMACT_FLOAT_PRECISION defined.
+F32X = DType("float64", "f32x", "double", dict(DTYPES[0].settings, FLOAT_PRECISION="1"))
 
 
 def compute_dtype(expr, d: DType) -> DType:
@@ -143,9 +145,34 @@ def _dtype_names(d: DType) -> dict:
             "SEL": "symact__sel" if d.name == "float64" else "symact__sel_f32"}
 
 
+def _windows(expr):
+    """``(outside, condition)`` for a stable form with double-word windows (top-level
+    Piecewise branches ``dw_eval(B)``, symact/stabilise/windows.py): the form without
+    those branches (equal to it outside the windows) and the disjunction of their
+    conditions (true on every input a window takes; nan and +-inf lie outside); None
+    without windows."""
+    if isinstance(expr, P.at_infinity):
+        inner = _windows(expr.args[0])
+        return None if inner is None else (expr.func(inner[0], *expr.args[1:]), inner[1])
+    if not isinstance(expr, sp.Piecewise) or not any(isinstance(e, P.dw_eval) for e, _ in expr.args):
+        return None
+    rest = [(e, c) for e, c in expr.args if not isinstance(e, P.dw_eval)]
+    outside = sp.Piecewise(*rest, evaluate=False) if len(rest) > 1 or rest[0][1] is not sp.true else rest[0][0]
+    return outside, sp.Or(*[c for e, c in expr.args if isinstance(e, P.dw_eval)])
+
+
 def _variant(printer, d: DType, expr) -> dict:
     lets, text = printer.doprint_shared(expr)
-    return dict(_dtype_names(d), expr=text, lets=[{"name": n, "expr": e} for n, e in lets])
+    out = dict(_dtype_names(d), expr=text, lets=[{"name": n, "expr": e} for n, e in lets])
+    split = _windows(expr) if printer.windows else None
+    if split is not None:
+        # the loop evaluates the form outside the windows everywhere (vectorised) and the
+        # whole form, pairs and all, only on the entries a window takes, gathered a block
+        # at a time: a double-word window costs ten to thirty times the plain form
+        fast_lets, fast = printer.doprint_shared(split[0])
+        out["fast"] = {"expr": fast, "lets": [{"name": n, "expr": e} for n, e in fast_lets]}
+        out["window"] = printer.doprint(split[1])
+    return out
 
 
 def _signature(spec, d: DType) -> str:
@@ -203,18 +230,21 @@ class CBackend(Backend):
         for spec in kernels:
             if spec.vector:
                 continue
-            expr = prepare(forms[spec.name].stable)
+            form = forms[spec.name]
+            expr = prepare(form.stable)
+            # float kernels computed in double take the form whose windows are float's
+            floated = expr if form.stable_float is None else prepare(form.stable_float)
             compute = {d.name: compute_dtype(expr, d) for d in self.dtypes}
             variants = [d for d in (*self.dtypes, F32X) if d in compute.values()]
             if F32X in variants:
-                f32x.append(expr)
+                f32x.append(floated)
             scalar.append({
                 "name": spec.name,
                 "summary": safe_comment(spec.description),
                 "params": [{"name": p.name} for p in spec.params],
                 # the stable form, printed once per dtype it is computed in
                 # (calls that occur more than once evaluated once, into locals)
-                "variants": [_variant(printers[d.tag], d, expr) for d in variants],
+                "variants": [_variant(printers[d.tag], d, floated if d is F32X else expr) for d in variants],
                 # the entry points, one per dtype: read T, compute in CT, write T
                 "dtypes": [dict(_dtype_names(compute[d.name]), T=d.ctype, tag=d.tag,
                                 constraints=[printers[d.tag].doprint(c) for c in spec.constraints],

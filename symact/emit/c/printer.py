@@ -35,6 +35,9 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
         #: the suffix of the primitives called (``f32x``: float kernels computed in double
         #: call primitives accurate to float's precision, which can be cheaper)
         self.prim_tag = prim_tag or self.tag
+        #: a Piecewise is a chain of selects (every branch evaluated): a primitive that
+        #: each branch calls once is called once, on selected arguments
+        self.hoist = True
 
     def _const(self, text):
         return text + ("F" if self.dtype == "float32" else "")
@@ -76,6 +79,12 @@ class CPrinter(KernelPrinterMixin, C99CodePrinter):
 
     def _pair_val(self, pair):
         return f"symact__w_val({pair})"
+
+    def _pair_select(self, branches):
+        out = branches[-1][1]
+        for c, pair in reversed(branches[:-1]):
+            out = f"symact__dd_sel({c}, {pair}, {out})"
+        return out
 
     def _dw_call(self, impl, args, pair):
         return f"symact__{impl}_dw_f64({', '.join([*args, pair])})"

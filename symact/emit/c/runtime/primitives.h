@@ -5,8 +5,10 @@
  * SYMACT_FN(name) defined as name##_f64 (double kernels: the f64 elementary functions,
  * within about half an ulp of double) and as name##_f32x (float kernels computed in
  * double: the f32x elementary functions, accurate to float's precision and about half
- * the cost).  The same code serves both because every formula here is exact or rounded
- * once apart from its elementary function, whose error it passes on unamplified.
+ * the cost, with SYMACT_FLOAT_PRECISION defined).  The same code serves both because
+ * every formula here is exact or rounded once apart from its elementary function, whose
+ * error it passes on unamplified; the one helper that rounds twice at float's precision
+ * (symact__mul_dd_div, a division fewer) says so.
  *
  * Branch-free: every function is straight-line code whose regions are chosen by
  * selects (symact__sel, on values computed for every input), so that the kernel loops calling
@@ -108,15 +110,21 @@ SYMACT__INLINE double SYMACT_FN(symact__sech2)(double u)
 
 /* (a*(n.hi + n.lo))/(b.hi + b.lo): q + residual/b.hi with a*n.hi and the remainder of the
  * quotient exact, so one rounding remains, the quotient's; the plain quotient where the
- * products overflow or fall in the subnormals (the correction is below an ulp there) */
+ * products overflow or fall in the subnormals (the correction is below an ulp there).
+ * At float's precision the plain double quotient (2^-52, one division instead of two:
+ * a division costs a dozen additions in vectorised code). */
 SYMACT__INLINE double SYMACT_FN(symact__mul_dd_div)(double a, symact__dd n, symact__dd b)
 {
+#ifdef SYMACT_FLOAT_PRECISION
+    return (a * (n.hi + n.lo)) / (b.hi + b.lo);
+#else
     double ph = a * n.hi, q = ph / b.hi;
     double qb = q * b.hi;
     int fine = (fabs(qb) != HUGE_VAL) & (fabs(ph) > SYMACT__DW_TINY) & (fabs(a) < SYMACT__DW_BIG);
     double corr = (((ph - qb) - symact__mul_err(q, b.hi, qb)) + (symact__mul_err(a, n.hi, ph) + a * n.lo)
                    - q * b.lo) / b.hi;
     return symact__sel(fine, q + corr, q);
+#endif
 }
 
 /* a*h*h for h = exp(u/2) (u in the tail): one rounding into the subnormals; a zero of a's

@@ -1,0 +1,208 @@
+"""How the C kernels are evaluated, where it differs from printing the stable form once:
+
+- a kernel with double-word windows evaluates the form outside its windows on every
+  entry and the whole form only on the entries a window takes, gathered a block at a
+  time (templates/c/symact.c.j2): the result must not depend on where an entry sits,
+  on whether the call is in place, or on the block boundaries;
+- float kernels computed in double take the form whose windows are float's
+  (windows.RATIO_FLOAT: only around the roots): every float of [-2, -0.5], where the
+  roots and the window edges lie, within 0.5 + 2^-4 ULP of the double kernel;
+- a primitive that each branch of a Piecewise calls once is called once, on selected
+  arguments (symact.emit.printing.hoisted_calls): bit for bit what the branches give.
+
+Accuracy over the whole grid is tests/test_verify_budget.py's; speed is measured by
+benchmarks/speed_c.py, never here.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import subprocess
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from symact.define import catalogue
+from symact.define.model import X
+from symact.emit.c import BACKEND, F32X
+from symact.emit.c.printer import CPrinter
+from symact.emit.literals import prepare
+from symact.emit.printing import hoisted_calls
+from symact.emit.resources import generated_dir
+from symact.stabilise import primitives as P
+from symact.stabilise.forms import kernels
+from conftest import compiler_command
+
+CC = compiler_command()
+needs_cc = pytest.mark.skipif(CC is None, reason="no C compiler ($CC or cc)")
+
+#: the windowed kernels and a parameter off the powers of two
+WINDOWED = [("silu_grad", {}), ("swish_grad", {"beta": 1.703125}), ("swish_grad", {"beta": -0.8046875}),
+            ("mish_grad", {})]
+
+
+@pytest.fixture(scope="module")
+def C(tmp_path_factory):
+    if CC is None:
+        pytest.skip("no C compiler")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    from symact.emit.c import loader
+    return loader.load()
+
+
+def _inputs(dtype, beta=1.0, n=6000, seed=4):
+    """Entries inside and around the windows (in beta*x), elsewhere, and the special
+    values, shuffled so that window entries fall anywhere in a block."""
+    rng = np.random.default_rng(seed)
+    around = np.linspace(-2.0, -0.5, n) / beta
+    x = np.concatenate([around, rng.uniform(-50, 50, n), [np.nan, np.inf, -np.inf, 0.0, -0.0]])
+    return rng.permutation(x).astype(dtype)
+
+
+@needs_cc
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("name,params", WINDOWED, ids=lambda v: str(v))
+def test_windowed_kernels_do_not_depend_on_position_or_aliasing(C, name, params, dtype):
+    x = _inputs(dtype, params.get("beta", 1.0))
+    f = getattr(C, name)
+    y = f(x, **params)
+    inplace = x.copy()
+    f(inplace, out=inplace, **params)
+    np.testing.assert_array_equal(inplace, y)
+    # one entry per call: no block, no neighbour
+    some = np.arange(0, x.size, 37)
+    single = np.array([f(x[i:i + 1], **params)[0] for i in some], dtype=dtype)
+    np.testing.assert_array_equal(single, y[some])
+    # block boundaries: the same entries reversed land elsewhere in their blocks
+    np.testing.assert_array_equal(f(x[::-1].copy(), **params)[::-1], y)
+
+
+def test_windowed_loops_evaluate_pairs_only_on_gathered_entries():
+    """In the generated source, each windowed kernel's loop evaluates the form without its
+    windows (kf_*: no pair evaluation rounded once, w_val; a rounded argument may still be a
+    pair) on every entry and the whole form (k_*) on the gathered ones; kernels without
+    windows keep the single loop."""
+    text = (generated_dir() / "symact.c").read_text()
+    for name in ("silu_grad", "swish_grad", "mish_grad"):
+        for tag in ("f64", "f32x"):
+            body = re.search(rf"SYMACT__INLINE double symact__kf_{name}_{tag}\(.*?\n\}}", text, re.S).group(0)
+            assert "symact__w_val(" not in body, (name, tag)
+            loop = re.search(rf"SYMACT__INLINE void symact__loop_{name}_{tag}\(.*?\n\}}\n", text, re.S).group(0)
+            assert f"symact__kw_{name}_{tag}(" in loop and f"symact__kf_{name}_{tag}(" in loop
+            assert f"xs[j] = symact__k_{name}_{tag}(xs[j]" in loop
+    assert "symact__kf_sigmoid_grad_f64" not in text
+
+
+def _window_width(form, params) -> float:
+    """The total width (in x, parameters at ``params``) of the dw_eval branches' windows."""
+    if isinstance(form, P.at_infinity):
+        form = form.args[0]
+    xs = np.linspace(-40, 40, 160001)
+    taken = np.zeros(xs.size, dtype=bool)
+    for e, c in form.args:
+        if isinstance(e, P.dw_eval):
+            fn = sp.lambdify(X, c.subs(params), "numpy")
+            taken |= np.asarray(fn(xs), dtype=bool)
+    return float(taken.sum() * (xs[1] - xs[0]))
+
+
+@pytest.mark.parametrize("name", ["silu", "swish", "mish"])
+def test_float_windows_are_the_roots_only(name):
+    """The float form's windows are inside the double form's and narrow (at most 1/4 in
+    all): the double form covers the whole cancelling range, the float one the roots."""
+    entry = catalogue.get(name)
+    k = next(k for k in kernels(entry) if k.wrt == "x")
+    params = {entry.param_symbols[p]: v for p, v in entry.defaults.items()}
+    wide, narrow = _window_width(k.stable, params), _window_width(k.stable_float, params)
+    assert wide > 10 and 0 < narrow <= 0.25, (wide, narrow)
+    assert k.stable_float.has(P.dw_eval)
+
+
+def _ulps_against(y32, ref64):
+    ref = ref64.astype(np.float32)
+    spacing = np.spacing(np.abs(ref)).astype(np.float64)
+    return np.abs(y32.astype(np.float64) - ref64) / spacing
+
+
+@needs_cc
+@pytest.mark.slow
+@pytest.mark.parametrize("name,params", WINDOWED, ids=lambda v: str(v))
+def test_every_float_around_the_roots(C, name, params):
+    """All floats of [-2, -0.5] (in beta*x; 2^24 of them), where the roots and the float
+    windows' edges lie, against the double kernel (within 2 ulp of double there, far
+    below float's): within 0.5 + 2^-4 ULP, the bound windows.RATIO_FLOAT is derived for."""
+    beta = params.get("beta", 1.0)
+    lo, hi = sorted((np.float32(-2.0 / beta), np.float32(-0.5 / beta)))
+    bits = np.sort(np.array([lo, hi], dtype=np.float32).view(np.int32))
+    x = np.arange(bits[0], bits[1] + 1, dtype=np.int32).view(np.float32)
+    f = getattr(C, name)
+    e = _ulps_against(f(x, **params), f(x.astype(np.float64), **params))
+    worst = int(np.argmax(e))
+    assert e[worst] <= 0.5 + 2.0 ** -4, (name, params, float(e[worst]), x[worst])
+
+
+# --------------------------------------------------------------------------------------
+# One call on selected arguments
+# --------------------------------------------------------------------------------------
+
+def _softplus_forms():
+    entry = catalogue.get("softplus")
+    return {k.wrt: prepare(k.stable) for k in kernels(entry)}
+
+
+def test_hoisted_call_of_softplus():
+    """softplus's form calls mul_softplus in both branches (x + mul_softplus(1/beta, -beta x)
+    and mul_softplus(1/beta, beta x)): one call, on the argument the condition selects,
+    which stays a pair (dw)."""
+    form = _softplus_forms()["f"]
+    found = hoisted_calls(form)
+    assert len(found) == 1
+    call, branch_calls = found[0]
+    assert isinstance(call, P.mul_softplus) and len(branch_calls) == 2
+    assert isinstance(call.args[1], P.dw) and isinstance(call.args[1].args[0], sp.Piecewise)
+    text = (generated_dir() / "symact.c").read_text()
+    body = re.search(r"SYMACT__INLINE double symact__k_softplus_f64\(.*?\n\}", text, re.S).group(0)
+    assert body.count("symact__mul_softplus_dw_f64(") == 1
+    # no Piecewise, nothing to hoist
+    assert hoisted_calls(P.sigmoid(X)) == []
+
+
+@needs_cc
+def test_hoisted_calls_give_the_branches_values_bit_for_bit(tmp_path):
+    """softplus and softplus d/dbeta, printed with and without hoisting (double with pairs,
+    and the float precision), compiled with the runtime: equal bit for bit."""
+    forms = _softplus_forms()
+    beta = sp.Symbol("beta", real=True)
+    parts = [BACKEND.standalone(["doubleword.h", "elementary.h", "primitives.h", "exact.h"])]
+    names = []
+    for wrt in ("f", "beta"):
+        for tag, exact in (("f64", None), ("f32x", False)):
+            for hoist in (False, True):
+                pr = CPrinter("float64", prim_tag=tag, exact=exact)
+                pr.hoist = hoist
+                lets, text = pr.doprint_shared(forms[wrt])
+                name = f"k_{wrt}_{tag}_{int(hoist)}"
+                body = "".join(f"    const double {n} = {v};\n" for n, v in lets)
+                parts.append(f"double {name}(double x, double beta)\n{{\n{body}    return {text};\n}}\n")
+                names.append(name)
+    assert beta in forms["f"].free_symbols
+    src = tmp_path / "hoist.c"
+    src.write_text("\n".join(parts))
+    so = tmp_path / "hoist.so"
+    subprocess.run([*CC, "-O2", "-std=c99", "-fPIC", "-shared", "-o", str(so), str(src), "-lm"], check=True)
+    lib = ctypes.CDLL(str(so))
+    rng = np.random.default_rng(9)
+    xs = np.concatenate([rng.uniform(-60, 60, 400), -np.exp(rng.uniform(0, 7, 100)), np.exp(rng.uniform(0, 7, 100))])
+    for wrt in ("f", "beta"):
+        for tag in ("f64", "f32x"):
+            plain, hoisted = (getattr(lib, f"k_{wrt}_{tag}_{h}") for h in (0, 1))
+            for f in (plain, hoisted):
+                f.restype, f.argtypes = ctypes.c_double, [ctypes.c_double, ctypes.c_double]
+            for b in (1.0, 1.703125, 0.296875, 37.5):
+                a = np.array([plain(v, b) for v in xs])
+                h = np.array([hoisted(v, b) for v in xs])
+                assert np.array_equal(a.view(np.uint64), h.view(np.uint64)), (wrt, tag, b)
+    assert F32X.tag == "f32x"
