@@ -8,16 +8,19 @@ with the same compiler and flags: symact's functions, and the same source with
 ``-DSYMACT_USE_LIBM``, where every function is the C library's (the scalar libm loop).
 Each loop runs over n elements into a preallocated buffer, one thread, called through
 ctypes (a few microseconds per call, under 1% of a call at n = 1e6); every (function,
-dtype, implementation) is timed once per round, the rounds interleaved so that a change
+dtype, implementation; dtype f32x: the double functions at float's precision that float
+kernels computed in double call, against libm's double function) is timed once per
+round, the rounds interleaved so that a change
 of the machine's load touches all alike, and the median per entry is reported as
 ns/element with the ratio libm/symact (above 1: symact is faster).  The time is the
 calling thread's CPU time (``--clock cpu``, the default: on a shared machine it leaves out
 the time other processes hold the core) or the wall clock (``--clock wall``).
 
 Inputs (fixed seed): exp, expm1, tanh, erfc: uniform(-10, 10); log: e^uniform(-10, 10);
-log1p: uniform(-0.99, 10) (f32x: the same doubles); exp_dd and exp2dd: hi uniform(-10, 10), lo a random fraction
-of half an ulp of hi (their libm reference is exp(hi) + exp(hi) lo, which does not carry
-lo exactly; exp2dd's is a double-word only in form).
+log1p: uniform(-0.99, 10) (f32x: the same, in double); exp_dd and exp2dd: hi
+uniform(-10, 10), lo a random fraction of half an ulp of hi (their libm reference is
+exp(hi) + exp(hi) lo, which does not carry lo exactly; exp2dd's is a double-word only in
+form).
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def run(n: int, rounds: int, cc: list[str], flags: list[str], clock: str = "cpu"
         for name, tag, _, _ in work:
             own = statistics.median(times[(name, tag, "symact")])
             ref = statistics.median(times[(name, tag, "libm")])
-            dtype = {"f64": "float64", "f32": "float32", "f32x": "f32x (double)"}[tag]
+            dtype = {"f64": "float64", "f32": "float32", "f32x": "f32x"}[tag]
             rows.append({"function": name, "dtype": dtype, "symact_ns": own, "libm_ns": ref, "ratio": ref / own})
         return rows
 

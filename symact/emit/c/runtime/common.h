@@ -39,6 +39,10 @@
 /* Elements per block where float kernels compute in double: a buffer of doubles that
  * stays in the L1 cache. */
 #define SYMACT__BLOCK 512
+/* Entries per span where a windowed kernel looks for the entries its windows take: a
+ * span without one costs a vectorised test (float windows take one entry in a few
+ * hundred, so most spans have none). */
+#define SYMACT__SPAN 64
 
 /* Before a loop over a constant table (Horner's rule): unrolled completely, so that the
  * elementwise loop around it has no inner control flow and vectorises.  gcc unrolls

@@ -651,6 +651,22 @@ SYMACT__INLINE double symact__el_tanh_x(double x)
     return symact__el_copysign(symact__sel(a > SYMACT__EL_TANH_END, 1.0, -t / (2.0 + t)), x);
 }
 
+/* erfc: symact__el_erfc's pieces and the f64 fits in plain double: 1 - x P(x^2) for
+ * |x| < 1/2, e^(-a^2) J(t)/(a + 1/2) beyond (a^2 rounded: its error times a^2 is 2^-43 at
+ * a = 27.3, where erfc ends), 2 - erfc(a) for x < 0 */
+SYMACT__INLINE double symact__el_erfc_x(double x)
+{
+    double a = symact__el_abs(x), inv = 1.0 / (a + 0.5), t, y;
+    int near = a < 2.0;
+    double ysmall = 1.0 - x * symact__el_poly(symact__c_EL_ERF_SMALL, SYMACT__LEN(symact__c_EL_ERF_SMALL), x * x);
+    t = symact__sel(near, a - symact__c_EL_ERFC_NEAR_SHIFT, symact__c_EL_ERFC_FAR_SHIFT - inv);
+    y = symact__el_exp_x(-(a * a)) * symact__el_poly2(symact__c_EL_ERFC_NEAR, symact__c_EL_ERFC_FAR,
+                                                      SYMACT__LEN(symact__c_EL_ERFC_NEAR), near, t) * inv;
+    y = symact__sel(a > SYMACT__EL_ERFC_END, 0.0, y);
+    y = symact__sel(x < 0.0, 2.0 - y, y);
+    return symact__sel(a < 0.5, ysmall, y);
+}
+
 /* --- the public names ---------------------------------------------------------------- */
 
 /* SYMACT__ELEM(own, libm): the libm-free code, or the C library under SYMACT_USE_LIBM */
@@ -672,13 +688,12 @@ SYMACT__INLINE float symact__elem_log_f32(float x) { return SYMACT__ELEM(symact_
 SYMACT__INLINE float symact__elem_log1p_f32(float x) { return SYMACT__ELEM(symact__el_log1p_f32(x), log1pf(x)); }
 SYMACT__INLINE float symact__elem_erfc_f32(float x) { return SYMACT__ELEM(symact__el_erfc_f32(x), erfcf(x)); }
 SYMACT__INLINE float symact__elem_tanh_f32(float x) { return SYMACT__ELEM(symact__el_tanh_f32(x), tanhf(x)); }
-/* the f32x names: double in and out, accurate to float's precision (erfc's f64 version
- * serves: xndtr multiplies it by |u| up to 40, which needs its tail to 2^-155) */
+/* the f32x names: double in and out, accurate to float's precision */
 SYMACT__INLINE double symact__elem_exp_f32x(double x) { return SYMACT__ELEM(symact__el_exp_x(x), exp(x)); }
 SYMACT__INLINE double symact__elem_expm1_f32x(double x) { return SYMACT__ELEM(symact__el_expm1_x(x), expm1(x)); }
 SYMACT__INLINE double symact__elem_log_f32x(double x) { return SYMACT__ELEM(symact__el_log_x(x), log(x)); }
 SYMACT__INLINE double symact__elem_log1p_f32x(double x) { return SYMACT__ELEM(symact__el_log1p_x(x), log1p(x)); }
-SYMACT__INLINE double symact__elem_erfc_f32x(double x) { return symact__elem_erfc_f64(x); }
+SYMACT__INLINE double symact__elem_erfc_f32x(double x) { return SYMACT__ELEM(symact__el_erfc_x(x), erfc(x)); }
 SYMACT__INLINE double symact__elem_tanh_f32x(double x) { return SYMACT__ELEM(symact__el_tanh_x(x), tanh(x)); }
 
 /* The libm references of the double-word forms carry lo to first order, in 53 bits:

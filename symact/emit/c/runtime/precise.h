@@ -238,7 +238,7 @@ SYMACT__INLINE double symact__xndtr_f32x(double u)
 
 SYMACT__INLINE double symact__xndtr_grad_f32x(double u)
 {
-    double r = 0.5 * symact__elem_erfc_f32x(-u * symact__c_SQRT_HALF)
+    double r = 0.5 * symact__elem_erfc_f64(-u * symact__c_SQRT_HALF)
                + u * (symact__c_INV_SQRT_2PI * symact__elem_exp_f64(-0.5 * u * u));
     return symact__sel(u > 40.0, 1.0, symact__sel(u < -40.0, -0.0, r));
 }
