@@ -3,9 +3,10 @@
  * passes) unless it holds a nan or +inf, is all -inf, spreads further than the fast
  * path keeps normal, or (the VJPs) has a cotangent outside its range; those rows take
  * the exact path (vector_exact.h).  The generated source includes this file twice,
- * with SYMACT_T (double, float), SYMACT_FN(name) (name##_f64, name##_f32) and
+ * with SYMACT_T (double, float), SYMACT_FN(name) (name##_f64, name##_f32),
  * SYMACT_VF_TERM (the exponential of a shift: a double-word for double, a double for
- * float, whose results round once to float) defined. */
+ * float, whose results round once to float) and SYMACT_VF_TERM_OUT (the same for
+ * softmax and log_softmax; for float at float's precision) defined. */
 #include <math.h>
 #include <stddef.h>
 
@@ -53,7 +54,9 @@ SYMACT__INLINE double SYMACT_FN(symact__vf_scan)(size_t n, const SYMACT_T *x, in
 
 /* Pass 2: R = S - 1 = sum over the entries below the max of exp(x_j - m), plus the
  * number of ties of the max less one, as a double-word; also *gsum = G = sum_j e_j (g_j - c)
- * (mode 1, the softmax VJP) or sum_j g_j (mode 2, the log_softmax VJP).  A block at a
+ * (mode 1, the softmax VJP) or sum_j g_j (mode 2, the log_softmax VJP).  Mode 3 is mode 0
+ * with the exponential SYMACT_VF_TERM_OUT (softmax and log_softmax, whose outputs carry
+ * the relative error of S, not an absolute one as logsumexp near 0 does).  A block at a
  * time: the terms by an elementwise loop into buffers, then summed on the lanes. */
 SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x, double m,
                                                      const SYMACT_T *g, double c, int mode,
@@ -74,7 +77,8 @@ SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x
         SYMACT__LOOP
         for (j = 0; j < len; ++j) {
             double v = (double)x[j0 + j];
-            symact__dd e = SYMACT_VF_TERM(symact__vf_shift(v, m));
+            symact__dd d = symact__vf_shift(v, m);
+            symact__dd e = mode == 3 ? SYMACT_VF_TERM_OUT(d) : SYMACT_VF_TERM(d);
             int top = v == m;
             th[j] = top ? 0.0 : e.hi;
             tl[j] = top ? 0.0 : e.lo;
@@ -97,7 +101,7 @@ SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x
                 rl[l] += t.lo + tl[b + l];
                 tc[l] += tie[b + l];
             }
-            if (mode != 0) {
+            if (mode == 1 || mode == 2) {
                 SYMACT__LANES
                 for (l = 0; l < SYMACT__VL; ++l) {
                     symact__dd t = symact__two_sum(gh[l], ph[b + l]);
@@ -109,7 +113,7 @@ SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x
         for (b = nb; b < len; ++b) {
             r = symact__dd_add(r, symact__dd_make(th[b], tl[b]));
             ties += tie[b];
-            if (mode != 0)
+            if (mode == 1 || mode == 2)
                 gs = symact__dd_add(gs, symact__dd_make(ph[b], pl[b]));
         }
     }
@@ -217,10 +221,10 @@ int SYMACT_FN(symact_softmax)(size_t rows, size_t cols, const SYMACT_T *x, SYMAC
             SYMACT_FN(symact__vx_softmax)(1, cols, xr, yr);
             continue;
         }
-        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused));
+        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 3, &unused));
         SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
-            symact__dd e = SYMACT_VF_TERM(symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg));
+            symact__dd e = SYMACT_VF_TERM_OUT(symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg));
             yr[j] = (SYMACT_T)(e.hi + e.lo);
         }
     }
@@ -249,7 +253,7 @@ int SYMACT_FN(symact_log_softmax)(size_t rows, size_t cols, const SYMACT_T *x, S
             SYMACT_FN(symact__vx_log_softmax)(1, cols, xr, yr);
             continue;
         }
-        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused));
+        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 3, &unused));
         SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
             symact__dd t = symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg);

@@ -90,10 +90,22 @@ SYMACT__INLINE symact__dd symact__vf_term(symact__dd d)
 }
 
 /* The float kernels' e = exp(d): in double, rounded once to float at the end, so no
- * double-word is needed (the sums of doubles carry 2^-53 n, far below float's 2^-24) */
+ * double-word is needed (the sums of doubles carry 2^-53 n, far below float's 2^-24): the
+ * double-word exponential rounded to double (the table-driven one, which the fast
+ * path's rows keep normal, costs less than exp with its subnormal path) */
 SYMACT__INLINE symact__dd symact__vf_term_plain(symact__dd d)
 {
-    return symact__dd_make(symact__elem_exp_f64(d.hi + d.lo), 0.0);
+    symact__dd e = symact__vf_term(d);
+    return symact__dd_make(e.hi + e.lo, 0.0);
+}
+
+/* The float softmax and log_softmax's e = exp(d) at float's precision (2^-40, the f32x
+ * exp): their outputs are exp(d - log S) and d - log S, which carry the relative error of
+ * S (or, for the dominant entry's -log1p(R), of R), far below float's half ulp; the
+ * VJPs and logsumexp, which can cancel against it, keep symact__vf_term_plain */
+SYMACT__INLINE symact__dd symact__vf_term_float(symact__dd d)
+{
+    return symact__dd_make(symact__elem_exp_dd_f32x(d.hi, d.lo), 0.0);
 }
 
 /* S = 1 + R as a double-word */
