@@ -68,3 +68,11 @@ def c_compiler() -> list[str]:
     if cc is None:
         pytest.skip("no C compiler ($CC or cc)")
     return cc
+
+
+@pytest.fixture(scope="session")
+def c_library(c_compiler):
+    """The generated C kernels, compiled and bound as ``symact.load_c()`` does (the build
+    is cached by the source's hash)."""
+    from symact.emit.c import loader
+    return loader.load()

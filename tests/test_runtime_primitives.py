@@ -30,9 +30,8 @@ DTYPES = (np.float32, np.float64)
 
 
 @pytest.fixture(scope="module")
-def C():
-    from symact.emit.c import loader as cbuild
-    return cbuild.load()
+def C(c_library):
+    return c_library
 
 
 def _modules(C):
