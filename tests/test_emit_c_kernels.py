@@ -5,8 +5,9 @@
   time (templates/c/symact.c.j2): the result must not depend on where an entry sits,
   on whether the call is in place, or on the block boundaries;
 - float kernels computed in double take the form whose windows are float's
-  (windows.RATIO_FLOAT: only around the roots): every float of [-2, -0.5], where the
-  roots and the window edges lie, within 0.5 + 2^-4 ULP of the double kernel;
+  (windows.RATIO_FLOAT: only around the roots), and the GELU derivatives the root fits
+  only on [-1.3, -0.3]: every float around the roots and the window edges within
+  0.5 + 2^-4 ULP of the double kernel;
 - a primitive that each branch of a Piecewise calls once is called once, on selected
   arguments (symact.emit.printing.hoisted_calls): bit for bit what the branches give.
 
@@ -122,15 +123,22 @@ def _ulps_against(y32, ref64):
     return np.abs(y32.astype(np.float64) - ref64) / spacing
 
 
+#: (kernel, parameters, interval in beta*x): the windowed kernels around their roots and
+#: the GELU derivatives around theirs and their root windows' edges (-1.3, -0.3)
+AROUND_ROOTS = [(n, p, (-2.0, -0.5)) for n, p in WINDOWED] + \
+    [("gelu_grad", {}, (-1.5, -0.1)), ("gelu_tanh_grad", {}, (-1.5, -0.1))]
+
+
 @needs_cc
 @pytest.mark.slow
-@pytest.mark.parametrize("name,params", WINDOWED, ids=lambda v: str(v))
-def test_every_float_around_the_roots(C, name, params):
-    """All floats of [-2, -0.5] (in beta*x; 2^24 of them), where the roots and the float
-    windows' edges lie, against the double kernel (within 2 ulp of double there, far
-    below float's): within 0.5 + 2^-4 ULP, the bound windows.RATIO_FLOAT is derived for."""
+@pytest.mark.parametrize("name,params,interval", AROUND_ROOTS, ids=lambda v: str(v))
+def test_every_float_around_the_roots(C, name, params, interval):
+    """All floats of the interval (in beta*x; 2^24 or so of them), where the roots and the
+    edges of the float windows lie, against the double kernel (within 2 ulp of double
+    there, far below float's): within 0.5 + 2^-4 ULP, the bound windows.RATIO_FLOAT is
+    derived for (and that the f32x GELU derivatives keep)."""
     beta = params.get("beta", 1.0)
-    lo, hi = sorted((np.float32(-2.0 / beta), np.float32(-0.5 / beta)))
+    lo, hi = sorted((np.float32(interval[0] / beta), np.float32(interval[1] / beta)))
     bits = np.sort(np.array([lo, hi], dtype=np.float32).view(np.int32))
     x = np.arange(bits[0], bits[1] + 1, dtype=np.int32).view(np.float32)
     f = getattr(C, name)

@@ -112,6 +112,15 @@ SYMACT__INLINE double symact__pr_root_window(double u, double root_hi, double ro
     return p.hi + p.lo;
 }
 
+/* The same in plain double, for the float-precision derivatives: h's fits by Horner's rule
+ * (u - root_hi - root_lo keeps the distance to the root exact where it is small) */
+SYMACT__INLINE double symact__pr_root_window_x(double u, double root_hi, double root_lo,
+                                               const double *left, int nl, const double *right, int nr)
+{
+    double h = symact__sel(u < -0.75, symact__el_poly(left, nl, u + 1.025), symact__el_poly(right, nr, u + 0.525));
+    return ((u - root_hi) - root_lo) * h;
+}
+
 /* u*Phi(u) = u*erfc(-u/sqrt(2))/2 (GELU, erf form); beyond [-40, 9] the tail is below
  * 2^-1100 resp. 2^-60 of the result */
 SYMACT__INLINE double symact__xndtr_f64(double u)
@@ -221,15 +230,14 @@ SYMACT__INLINE double symact__xsigcubic_grad_f64(double u)
 }
 
 /* Float-precision versions, for the float kernels (computed in double and rounded once
- * to float): the textbook forms in double are accurate to far below float's half ulp.
- * The forward ones call the f32x functions (their error, 2^-40, is not amplified); the
- * derivatives call the f64 ones, since their two terms cancel near the root and an
- * error of 2^-40 of the terms would be a float ulp within 1e-5 of it.
+ * to float): the textbook forms in double, with the f32x functions (2^-40), are accurate
+ * to far below float's half ulp where their terms do not cancel: everywhere for the
+ * forward ones, and outside [-1.3, -0.3] for the derivatives (cancellation ratio at most
+ * 2.5 there); inside, the derivatives are the root windows' (u - root) h(u) in plain
+ * double, as in double.
  * The tail amplification that the double versions carry the arguments in hi + lo for
  * (erfc's 2z^2 on the rounding of u/sqrt(2), exp's u^2/2 on that of u^2) is below
- * 2^-45 where float results are nonzero (|u| < 14); at the derivatives' roots the
- * cancellation costs 2^-53 of the terms, below float's precision but within 1e-8 of
- * the root, which the accuracy metric reports apart (absolute error). */
+ * 2^-45 where float results are nonzero (|u| < 14). */
 SYMACT__INLINE double symact__xndtr_f32x(double u)
 {
     double r = 0.5 * u * symact__elem_erfc_f32x(-u * symact__c_SQRT_HALF);
@@ -238,8 +246,12 @@ SYMACT__INLINE double symact__xndtr_f32x(double u)
 
 SYMACT__INLINE double symact__xndtr_grad_f32x(double u)
 {
-    double r = 0.5 * symact__elem_erfc_f64(-u * symact__c_SQRT_HALF)
-               + u * (symact__c_INV_SQRT_2PI * symact__elem_exp_f64(-0.5 * u * u));
+    double r = 0.5 * symact__elem_erfc_f32x(-u * symact__c_SQRT_HALF)
+               + u * (symact__c_INV_SQRT_2PI * symact__elem_exp_f32x(-0.5 * u * u));
+    double root = symact__pr_root_window_x(u, symact__c_GELU_ROOT[0], symact__c_GELU_ROOT[1],
+                                           symact__c_GELU_ROOT_LEFT, SYMACT__LEN(symact__c_GELU_ROOT_LEFT),
+                                           symact__c_GELU_ROOT_RIGHT, SYMACT__LEN(symact__c_GELU_ROOT_RIGHT));
+    r = symact__sel((u >= -1.3) & (u <= -0.3), root, r);
     return symact__sel(u > 40.0, 1.0, symact__sel(u < -40.0, -0.0, r));
 }
 
@@ -255,7 +267,11 @@ SYMACT__INLINE double symact__xsigcubic_grad_f32x(double u)
     double w = u * u;
     double v = u * (symact__c_GELU_K1[0] + symact__c_GELU_K3[0] * w);
     double vp = symact__c_GELU_K1[0] + symact__c_GELU_K3X3[0] * w;
-    return symact__sigmoid_f64(v) + symact__mul_dsigmoid_f64(u * vp, v);
+    double root = symact__pr_root_window_x(u, symact__c_GELU_TANH_ROOT[0], symact__c_GELU_TANH_ROOT[1],
+                                           symact__c_GELU_TANH_ROOT_LEFT, SYMACT__LEN(symact__c_GELU_TANH_ROOT_LEFT),
+                                           symact__c_GELU_TANH_ROOT_RIGHT, SYMACT__LEN(symact__c_GELU_TANH_ROOT_RIGHT));
+    double r = symact__sigmoid_f32x(v) + symact__mul_dsigmoid_f32x(u * vp, v);
+    return symact__sel((u >= -1.3) & (u <= -0.3), root, r);
 }
 
 #endif /* SYMACT_RUNTIME_PRECISE_H */
