@@ -414,18 +414,16 @@ SYMACT__INLINE double symact__expm1_sub_uexp_dw_f64(symact__dd u)
     return symact__sel(lo == 0, y, y - (u.hi * symact__elem_exp_f64(u.hi)) * lo);
 }
 
-/* sigmoid(u)/softplus(u), the logarithmic derivative of softplus (1 where softplus
- * underflows to 0, the quotient taken of 1 there) */
-SYMACT__INLINE double symact__softplus_over_sigmoid(double u)
-{
-    double sp = symact__softplus_f64(u);
-    return symact__sel(sp > 0, symact__sigmoid_f64(u) / symact__sel(sp > 0, sp, 1.0), 1.0);
-}
-
+/* a*softplus(h + l) = a' softplus(h), a' = a (1 + l sigmoid(h)/softplus(h)) (sigmoid/softplus
+ * the logarithmic derivative of softplus: 1 in the tail, where both are exp(h), and where
+ * softplus underflows to 0), from the one exponential of symact__softplus_h */
 SYMACT__INLINE double symact__mul_softplus_dw_f64(double a, symact__dd u)
 {
-    return symact__mul_softplus_f64(symact__dw_times(a, symact__softplus_over_sigmoid(u.hi) * symact__w_lo(u)),
-                                    u.hi);
+    double h, sp = symact__softplus_h_f64(u.hi, &h);
+    int tail = u.hi < SYMACT__TAIL;
+    double ratio = symact__sel(tail | !(sp > 0), 1.0, symact__sigmoid_of_f64(u.hi, h) / symact__sel(sp > 0, sp, 1.0));
+    double a2 = symact__dw_times(a, ratio * symact__w_lo(u));
+    return symact__sel(tail, symact__scaled_tail_f64(a2, h), a2 * sp);
 }
 
 /* E_k(u) = exp(u) - sum_{j<k} u^j/j! of a pair, 1 <= k <= SYMACT__W_REM_KMAX: for

@@ -66,16 +66,20 @@ SYMACT__INLINE double SYMACT_FN(symact__log_sigmoid)(double u)
     return symact__sel(u < 0, u, 0) - SYMACT_FN(symact__elem_log1p)(SYMACT_FN(symact__elem_exp)(-fabs(u)));
 }
 
-/* 1/(1 + exp(-u)) from e = exp(-|u|), by the sign of u, so exp never overflows [2]:
- * 1/(1 + e) or e/(1 + e), the numerator chosen before the one division. */
-SYMACT__INLINE double SYMACT_FN(symact__sigmoid)(double u)
+/* 1/(1 + exp(-u)) from e = exp(-|u|) (given), by the sign of u, so exp never overflows
+ * [2]: 1/(1 + e) or e/(1 + e), the numerator chosen before the one division. */
+SYMACT__INLINE double SYMACT_FN(symact__sigmoid_of)(double u, double e)
 {
-    double e = SYMACT_FN(symact__elem_exp)(-fabs(u));
     int pos = u >= 0;
     symact__dd t = symact__fast_two_sum(1.0, e); /* 1 + e exactly: 1 >= e */
     /* n/(t.hi + t.lo) rounded once (the remainder of the quotient corrects it) */
     double q = symact__el_div(symact__sel(pos, 1, e), 0.0, t.hi, t.lo);
     return symact__sel(e < SYMACT__SMALL, symact__sel(pos, 1 - e, e - e * e), q);
+}
+
+SYMACT__INLINE double SYMACT_FN(symact__sigmoid)(double u)
+{
+    return SYMACT_FN(symact__sigmoid_of)(u, SYMACT_FN(symact__elem_exp)(-fabs(u)));
 }
 
 /* n/(1 + e)^2 for 0 <= e <= 1, rounded once: 1 + e = t.hi + t.lo exactly, its square
@@ -187,11 +191,20 @@ SYMACT__INLINE double SYMACT_FN(symact__mul_exp)(double a, double u)
     return symact__sel(tail, SYMACT_FN(symact__scaled_tail)(a, h), a * h);
 }
 
+/* softplus(u) = max(u, 0) + log1p(h), h = exp(-|u|), returned with h; in the tail (u below
+ * TAIL) h = exp(u/2) instead, and what is returned is not used */
+SYMACT__INLINE double SYMACT_FN(symact__softplus_h)(double u, double *h)
+{
+    *h = SYMACT_FN(symact__elem_exp)(symact__sel(u < SYMACT__TAIL, 0.5 * u, -fabs(u)));
+    return symact__sel(u > 0, u, 0) + SYMACT_FN(symact__elem_log1p)(*h);
+}
+
 /* a*softplus(u); below the tail softplus(u) = exp(u) to within exp(2u)/2 and the product
- * is (a exp(u/2)) exp(u/2), one rounding into the subnormals */
+ * is (a exp(u/2)) exp(u/2), one rounding into the subnormals: one exponential for both */
 SYMACT__INLINE double SYMACT_FN(symact__mul_softplus)(double a, double u)
 {
-    return symact__sel(u < SYMACT__TAIL, SYMACT_FN(symact__mul_exp)(a, u), a * SYMACT_FN(symact__softplus)(u));
+    double h, sp = SYMACT_FN(symact__softplus_h)(u, &h);
+    return symact__sel(u < SYMACT__TAIL, SYMACT_FN(symact__scaled_tail)(a, h), a * sp);
 }
 
 /* expm1(u) - u*exp(u), given eu = exp(u): for v = -u in [0, 2] the positive series
