@@ -10,12 +10,8 @@ and torch.compile without graph breaks.  Its ULP table over the whole range is
 
 from __future__ import annotations
 
-import ast
-import inspect
 import math
 import os
-import subprocess
-import sys
 
 import mpmath
 import numpy as np
@@ -30,6 +26,7 @@ from symact.define import catalogue  # noqa: E402
 from symact.derive.kernels import kernel_specs  # noqa: E402
 from symact.emit import registry  # noqa: E402
 from symact.emit.tensor import class_name  # noqa: E402
+from framework_checks import assert_imports_only, ulps  # noqa: E402
 
 SPECS = kernel_specs(catalogue.ENTRIES)
 SCALAR = [e for e in catalogue.ENTRIES if not e.vector]
@@ -37,23 +34,8 @@ VECTOR = [e for e in catalogue.ENTRIES if e.vector]
 F64 = torch.float64
 
 
-def _ulps(got: float, exact, dtype=np.float64) -> float:
-    """|got - exact| in ULPs of the exact value rounded to ``dtype`` (mpmath ``exact``)."""
-    want = dtype(float(exact))
-    if want == 0:
-        return abs(got) / float(np.finfo(dtype).smallest_subnormal)
-    return float(abs(mpmath.mpf(float(got)) - exact) / float(np.spacing(np.abs(want))))
-
-
 def test_module_imports_only_torch_and_the_standard_library():
-    code = ("import sys, symact_torch; "
-            "bad = [m for m in ('sympy', 'symact', 'mpmath', 'jinja2', 'jax') if m in sys.modules]; "
-            "assert not bad, bad")
-    subprocess.run([sys.executable, "-I", "-c", code], check=True)
-    tree = ast.parse(inspect.getsource(T))
-    roots = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    roots |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert roots == {"torch", "math"}, roots
+    assert_imports_only(T, "torch")
 
 
 def test_every_kernel_and_module_is_public():
@@ -126,7 +108,7 @@ def test_gradient_tails(name, x, exact):
     t = torch.tensor([x], dtype=F64, requires_grad=True)
     (g,) = torch.autograd.grad(getattr(T, name)(t).sum(), t)
     with mpmath.workdps(60):
-        assert _ulps(float(g), exact(mpmath.mpf(x))) <= 2, float(g)
+        assert ulps(float(g), exact(mpmath.mpf(x))) <= 2, float(g)
 
 
 @pytest.mark.parametrize("name,x,exact", [
@@ -137,7 +119,7 @@ def test_gradient_tails(name, x, exact):
 def test_float32_tails(name, x, exact):
     got = getattr(T, name)(torch.tensor([x], dtype=torch.float32))
     with mpmath.workdps(60):
-        assert _ulps(float(got), exact(mpmath.mpf(x)), np.float32) <= 1
+        assert ulps(float(got), exact(mpmath.mpf(x)), np.float32) <= 1
 
 
 # (kernel, x, params, exact): near an interior root of the derivative and at a rounded
@@ -158,7 +140,7 @@ PAIR_POINTS = [
 def test_pairs_keep_the_relative_accuracy(name, x, params, exact):
     got = getattr(T, name)(torch.tensor([x], dtype=F64), **params)
     with mpmath.workdps(60):
-        assert _ulps(float(got), exact(mpmath.mpf(x))) <= 4, float(got)
+        assert ulps(float(got), exact(mpmath.mpf(x))) <= 4, float(got)
 
 
 def test_pair_kernels_compile_without_graph_breaks():
@@ -196,7 +178,7 @@ def test_special_values_and_rows():
     assert not torch.isnan(g).any()
     with mpmath.workdps(60):
         lsm = T.log_softmax(torch.tensor([0.0, -50.0], dtype=F64))
-        assert _ulps(float(lsm[0]), -mpmath.log1p(mpmath.exp(-50))) <= 1   # not 0
+        assert ulps(float(lsm[0]), -mpmath.log1p(mpmath.exp(-50))) <= 1   # not 0
 
 
 # --- dtypes ---------------------------------------------------------------------------------

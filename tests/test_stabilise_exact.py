@@ -208,6 +208,21 @@ def test_windowed_kernels_are_proved():
         assert str(prove_rewrite(k.definition, k.stable, sp.And(*entry.constraints)).status) == "PROVED"
 
 
+def test_windows_take_the_sign_of_their_variable():
+    """silu' and swish' cancel only where u = x (beta*x) < 0: their windows evaluate the pair
+    forms with |u| = -u, so exp(-|u|) and exp(u/2 - |u|/2) are the one exp(u); mish', whose
+    pair form keeps a |.| the sign does not decide, keeps its form."""
+    for name, u in (("silu", x), ("swish", _beta * x)):
+        k = next(k for k in kernels(catalogue.get(name)) if k.wrt == "x")
+        for form in (k.stable, k.stable_float):
+            (inside,) = [e.args[0] for e, _ in form.args if isinstance(e, P.dw_eval)]
+            assert not inside.has(sp.Abs) and not inside.atoms(P.Primitive)
+            assert inside.atoms(sp.exp) == {sp.exp(u)}, inside
+    k = next(k for k in kernels(catalogue.get("mish")) if k.wrt == "x")
+    (inside,) = [e.args[0] for e, _ in k.stable.args if isinstance(e, P.dw_eval)]
+    assert inside.atoms(P.Primitive)
+
+
 def test_limits_at_infinity_where_the_form_has_none():
     """x + (sqrt(x^2 + 1) - 1)/2 tends to -inf at -inf; its stable form is nan there and its
     value at -max is -max/2: the limit is given explicitly."""

@@ -254,17 +254,12 @@ class KernelPrinterMixin:
     _PAIR_FUNCS = {sp.exp: "exp", sp.tanh: "tanh", sp.Abs: "abs", sp.sign: "sign", P.expm1: "expm1",
                    P.log1p: "log1p"}
 
-    #: primitives with pair functions of their own in the runtimes (not expanded for CSE)
-    _PAIR_PRIMITIVES = (P.exp_rem, P.sqrt_quad, P.sqrt_sq_plus, P.log1p, P.expm1, P.ratio)
 
     def _pair_shared(self, e) -> str:
         """``e`` as a pair, its repeated subexpressions evaluated once (primitives in their
         pair forms first: exp(-|u|) is shared by sigmoid(u) and dsigmoid(u)), where the
         backend can bind them (``_pair_let``)."""
-        for _ in range(4):
-            e = e.replace(lambda t: isinstance(t, Primitive) and not isinstance(t, self._PAIR_PRIMITIVES)
-                          and not isinstance(t, (P.dw,)), lambda t: type(t).pair_form(*t.args))
-        e = e.replace(lambda t: isinstance(t, P.dw), lambda t: t.args[0])
+        e = P.in_pair_forms(e)
         if not hasattr(self, "_pair_let"):
             return self._pair(e)
         names = sp.numbered_symbols("_p")

@@ -408,3 +408,18 @@ class ratio(Primitive):
     @classmethod
     def definition(cls, u, v):
         return u / v
+
+
+#: Primitives that the runtimes evaluate in pairs by pair functions of their own: a
+#: double-word evaluation keeps them whole (the others become their pair forms).
+PAIR_FUNCTIONS = (exp_rem, sqrt_quad, sqrt_sq_plus, log1p, expm1, ratio)
+
+
+def in_pair_forms(e: sp.Expr) -> sp.Expr:
+    """``e`` as a double-word evaluation (``dw_eval``) computes it: every primitive but
+    :data:`PAIR_FUNCTIONS` (and the ``dw`` marker, which stands for its argument) replaced
+    by its pair form, repeatedly, since pair forms are written in other primitives."""
+    for _ in range(4):
+        e = e.replace(lambda t: isinstance(t, Primitive) and not isinstance(t, PAIR_FUNCTIONS)
+                      and not isinstance(t, dw), lambda t: type(t).pair_form(*t.args))
+    return e.replace(lambda t: isinstance(t, dw), lambda t: t.args[0])

@@ -229,15 +229,39 @@ def add_windows(stable: sp.Expr, params: dict, name: str = "", limit: float = RA
         host = _host(conds, params, (lo + hi) / 2 / (u / x).subs(params))
         if host is None:
             continue
-        extra.setdefault(host, []).append(sp.And(u > lo, u < hi))
+        extra.setdefault(host, []).append((lo, hi, u))
     if not extra:
         return stable
     pieces = []
     for i, (b, c) in enumerate(branches):
         if i in extra:
-            pieces.append((P.dw_eval(b), sp.And(sp.Or(*extra[i]), c)))
+            inside = sp.Or(*[sp.And(u > lo, u < hi) for lo, hi, u in extra[i]])
+            pieces.append((P.dw_eval(_signed(b, extra[i])), sp.And(inside, c)))
         pieces.append((b, c))
     return sp.Piecewise(*pieces, evaluate=False)
+
+
+def _signed(b: sp.Expr, found: list) -> sp.Expr:
+    """What a window evaluates in pairs: ``b`` in pair forms, simplified with the sign its
+    windows give their variable (all below 0, or all above): the pair forms take |u| so
+    that they never overflow, and inside a window |u| is -u or u, so that exp(-|u|) and
+    exp(u/2 - |u|/2) are one exponential, exp(u), evaluated once (the values are those
+    of the pair forms: |u| = -u exactly there).  ``b`` itself where the sign is not one,
+    or does not decide every |.| of the pair form."""
+    variables = {u for _, _, u in found}
+    if len(variables) != 1:
+        return b
+    (u,) = variables
+    if all(hi <= 0 for _, hi, _ in found):
+        sign = sp.Q.negative(u)
+    elif all(lo >= 0 for lo, _, _ in found):
+        sign = sp.Q.positive(u)
+    else:
+        return b
+    out = sp.refine(P.in_pair_forms(b), sign)
+    # only where the sign decides every |.|: a form left with some (mish', whose
+    # |softplus| the sign of x does not decide) was measured slower refined than not
+    return b if out.has(sp.Abs) else out
 
 
 def _host(conds, params, at: float):

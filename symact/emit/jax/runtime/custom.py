@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 
 from symact.emit.tensor.runtime.accurate import _acc_expm1, _acc_log1p, _acc_tanh
-from symact.emit.tensor.runtime.api import _run
+from symact.emit.tensor.runtime.api import _is_number, _number, _run
 
 # XLA's own are off by up to 3, 2 and 6 ULP (see accurate.py): every kernel of this
 # module calls these names at run time, so rebinding them here replaces them everywhere.
@@ -54,18 +54,7 @@ def _param(kernel, name, value):
         return value
     if hasattr(value, "__array__") and jnp.ndim(value) > 0:
         return jnp.asarray(value)
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{kernel}: parameter {name} must be a real number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{kernel}: parameter {name} must be finite, got {value!r}")
-    return v
-
-
-def _is_number(value):
-    """Whether a (converted) parameter is a number, the only kind whose constraints are checked."""
-    return isinstance(value, float)
+    return _number(kernel, name, value)
 
 
 def _widen(x):

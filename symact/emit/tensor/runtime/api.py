@@ -6,8 +6,27 @@ form printed in the framework's operations, its Piecewise branches through
 (the framework layer converts the dtype).
 """
 
+import math
+
 from symact.emit.tensor.runtime.ops import (_INF, _MAX, _cat, _constant, _full, _full_like, _isnan, _reshape,
                                             _shape_of, _where)
+
+
+def _number(kernel, name, value):
+    """A parameter given as a number: a finite Python float, else ValueError naming it
+    (the framework layers pass their tensors through as they are)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{kernel}: parameter {name} must be a real number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{kernel}: parameter {name} must be finite, got {value!r}")
+    return v
+
+
+def _is_number(value):
+    """Whether a (converted) parameter is a number, the only kind whose constraints are checked."""
+    return isinstance(value, float)
 
 
 def _mask(c, x):

@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from symact.emit.tensor.runtime.api import _run
+from symact.emit.tensor.runtime.api import _is_number, _number, _run
 
 _F64 = torch.float64
 
@@ -30,20 +30,7 @@ def _floating(x):
 
 def _param(kernel, name, value):
     """A parameter: a tensor as it is, a number as a finite Python float, else ValueError."""
-    if isinstance(value, torch.Tensor):
-        return value
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{kernel}: parameter {name} must be a real number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{kernel}: parameter {name} must be finite, got {value!r}")
-    return v
-
-
-def _is_number(value):
-    """Whether a (converted) parameter is a number, the only kind whose constraints are checked."""
-    return isinstance(value, float)
+    return value if isinstance(value, torch.Tensor) else _number(kernel, name, value)
 
 
 def _compute(params):
