@@ -140,3 +140,24 @@ def test_parameters_are_used():
     assert S.leaky_relu(-2.0, negative_slope=0.5) == -1.0
     assert S.softplus(0.0, beta=2.0) == np.float64(LN2 / 2)
     assert S.hardtanh(5.0, min_val=-2.0, max_val=3.0) == 3.0
+
+
+def test_float_inputs_take_the_float_forms():
+    """float16/float32 inputs (computed in float64) take _k_NAME_float where one exists:
+    float's windows (only around the roots) and no pairs for rounded arguments; the same
+    values as the double form to within float's half ulp, and far fewer double-word
+    branches (silu': the window is 1/8 wide instead of 40)."""
+    import inspect
+    import symact_numpy as S
+    src = inspect.getsource(S)
+    for name in ("silu_grad", "swish_grad", "mish_grad", "softplus", "swish"):
+        assert f"def _k_{name}_float(" in src and f"fn_float=_k_{name}_float" in src, name
+    body = inspect.getsource(S._k_silu_grad_float)
+    assert "-1.3125" in body and "-40" not in body
+    assert "_w_mul" not in inspect.getsource(S._k_softplus_float)  # beta*x needs no pair in float64
+    x = np.linspace(-3, 1, 4001).astype(np.float32)
+    for name, params in (("silu_grad", {}), ("swish_grad", {"beta": 1.703125}), ("softplus", {"beta": 0.296875})):
+        f = getattr(S, name)
+        got, ref = f(x, **params), f(x.astype(np.float64), **params)
+        assert got.dtype == np.float32
+        assert np.all(np.abs(got - ref) <= 0.5 * np.spacing(np.abs(ref).astype(np.float32)) * (1 + 2.0 ** -4)), name

@@ -152,8 +152,11 @@ def _ordered(constraints) -> frozenset:
     return frozenset(out)
 
 
-def _scalar(spec, form, printer) -> dict:
+def _scalar(spec, form, printer, float_printer) -> dict:
     expr = prepare(form.stable)
+    printed = _printed_branches(branches(expr), printer)
+    floated = _printed_branches(branches(prepare(form.stable if form.stable_float is None else form.stable_float)),
+                                float_printer)
     lam = ", ".join(("x",) + spec.param_names)
     bs = branches(expr)
     params = ", ".join(f'("{n}", {n})' for n in spec.param_names)
@@ -170,10 +173,18 @@ def _scalar(spec, form, printer) -> dict:
         "reference": safe_comment(spec.reference),
         "example": docs.scalar_example(spec, form.definition),
         "direct": _direct(bs, printer, _ordered(spec.constraints)),
-        "branches": [{"cond": None if c is None else printer.doprint(c), "expr": printer.doprint(e),
-                      "cheap": _cheap(e)} for c, e in bs],
+        "branches": printed,
+        # float16/float32 inputs (computed in float64) take the form whose windows are
+        # float's (only around the roots) printed without pairs for rounded arguments (a
+        # product of two floats is exact in float64), as the C float kernels are
+        "float_branches": None if floated == printed else floated,
         "checks": _checks(spec, printer),
     }
+
+
+def _printed_branches(bs, printer) -> list[dict]:
+    return [{"cond": None if c is None else printer.doprint(c), "expr": printer.doprint(e),
+             "cheap": _cheap(e)} for c, e in bs]
 
 
 def _vector(spec) -> dict:
@@ -200,13 +211,15 @@ class NumpyBackend(Backend):
 
     def context(self, kernels, forms, library: str) -> dict:
         printer = NumpyPrinter()
+        float_printer = NumpyPrinter()
+        float_printer.exact = False
         files = [f for f in self.runtime_files(kernels)]
         return {
             "library": library,
             "public": [k.name for k in kernels],
             "constants": constant_lines(),
             "runtime": [{"name": f, "text": python_source(RUNTIME / f"{f}.py")} for f in files],
-            "kernels": [_scalar(k, forms[k.name], printer) for k in kernels if not k.vector],
+            "kernels": [_scalar(k, forms[k.name], printer, float_printer) for k in kernels if not k.vector],
             "vector": [_vector(k) for k in kernels if k.vector],
         }
 

@@ -216,9 +216,13 @@ def _elementwise(block, a, values, out, work, dtype, direct=False):
                     ys[s] = block(xs[s], *pv)
 
 
-def _run(kernel, fn, x, out, params=(), checks=()):
-    """Apply the elementwise kernel ``fn`` (``_k_NAME``) to x: see the module docstring."""
+def _run(kernel, fn, x, out, params=(), checks=(), fn_float=None):
+    """Apply the elementwise kernel ``fn`` (``_k_NAME``) to x: see the module docstring.
+    ``fn_float``: the kernel for float16 and float32 results (the form with float's
+    windows), where one exists."""
     a, dtype, values, dest, given = _prepare(kernel, x, out, params, checks)
+    if fn_float is not None and dtype != _F64:
+        fn = fn_float
     _elementwise(lambda xb, *pb: _finish(fn, xb, pb), a, values, dest, _F64, dtype)
     return dest if given or dest.ndim else dest[()]
 
