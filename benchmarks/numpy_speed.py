@@ -184,8 +184,8 @@ NOTES = """
 
 The naive formulas are a handful of NumPy passes each and give wrong answers in the
 tails (docs/accuracy.md); the kernels keep every result within the verify budget
-(126/126 NumPy kernels within 4 ULP, 101 within 1 ULP, unchanged by the speed work),
-and that sets a floor of NumPy passes per entry that the naive formula does not pay.
+(126/126 NumPy kernels within 4 ULP), and that sets a floor of NumPy passes per entry
+that the naive formula does not pay.
 
 - **Transcendental kernels in float32** (sigmoid, silu, softplus, tanh, log_sigmoid,
   swish, squareplus, ...): the naive float32 formula runs NumPy's float32 SIMD exp, log
@@ -193,14 +193,19 @@ and that sets a floor of NumPy passes per entry that the naive formula does not 
   round once, which is what keeps them within 0.5 ULP.  Closing it needs float32 cores
   accurate to well under an ulp: the C runtime's vectorised cores (issue 8, item 1) as a
   compiled ufunc, or NumPy gaining such functions.
-- **Double-word kernels** (gelu, gelu_grad, gelu_tanh*, mish, mish_grad, celu_grad_alpha,
-  and the float64 vector kernels): each entry takes 50 to 150 NumPy passes of
+- **Double-word kernels** (gelu, gelu_grad, gelu_tanh*, mish, celu_grad_alpha, the float64
+  vector kernels, and the windows of silu_grad, swish_grad and mish_grad, which in float64
+  cover (-40, 0), half of these inputs; float inputs take float's windows, only around
+  the roots, and are 3-8x faster for it): each entry takes 50 to 150 NumPy passes of
   double-double arithmetic (two-sum, Dekker products, a double-double exp and log), where
   the naive formula takes 3 to 6; NumPy cannot fuse them.  Closing it needs compiled
   kernels (the C backend through `symact.load_c()`, which has the same API) or a fused
   evaluator.  float32 softmax, log_softmax and logsumexp already skip the double-double
   (plain float64 is accurate enough there); their VJPs cannot (the dominant entry
   cancels).
+- **Rounded arguments carried as pairs** (softplus, swish, celu and their derivatives at
+  parameters off the powers of two: beta*x as hi + lo in float64, a handful of passes
+  more; float inputs skip them, a product of two floats being exact in float64).
 - **Kernels whose stable form splits by sign with a function call on both sides**
   (softplus, softplus_grad_beta, silu_grad, swish_grad, squareplus*): each side runs only
   on its own entries, gathered and scattered through index arrays (about 3-4 ns per entry
