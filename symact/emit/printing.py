@@ -254,7 +254,6 @@ class KernelPrinterMixin:
     _PAIR_FUNCS = {sp.exp: "exp", sp.tanh: "tanh", sp.Abs: "abs", sp.sign: "sign", P.expm1: "expm1",
                    P.log1p: "log1p"}
 
-
     def _pair_shared(self, e) -> str:
         """``e`` as a pair, its repeated subexpressions evaluated once (primitives in their
         pair forms first: exp(-|u|) is shared by sigmoid(u) and dsigmoid(u)), where the
@@ -274,6 +273,11 @@ class KernelPrinterMixin:
         text = self._pair_let(bound, self._pair(main))
         self._bound = set()
         return text
+
+    def _pair_select(self, branches):
+        """[(printed condition, pair text), ...] (the last condition True): the pair of the
+        first branch whose condition holds (only printers with ``hoist`` need it)."""
+        raise NotImplementedError(f"{type(self).__name__} does not select pairs")
 
     def _pair(self, e) -> str:
         """``e`` evaluated as a pair (text of an expression giving one)."""
@@ -300,7 +304,7 @@ class KernelPrinterMixin:
             return out
         if e.is_Mul:
             return self._pair_mul(e)
-        if isinstance(e, sp.Piecewise):
+        if isinstance(e, sp.Piecewise) and self.hoist:  # a hoisted call's selected argument
             return self._pair_select([(self._print(c), self._pair(v)) for v, c in e.args])
         if e.is_Pow:
             return self._pair_pow(e.base, e.exp)
@@ -429,10 +433,6 @@ class PythonPrinterMixin:
     def _dw_call(self, impl, args, pair):
         return f"_{impl}_dw({', '.join([*args, '*' + pair])})"
 
-    def _pair_select(self, branches):
-        """[(printed condition, pair text), ...] (the last condition True): the pair of the
-        first branch whose condition holds (only printers with ``hoist`` need it)."""
-        raise NotImplementedError(f"{type(self).__name__} does not select pairs")
 
 def shared_calls(expr) -> list:
     """The function calls (elementary functions, primitives, non-integer powers) that
