@@ -135,11 +135,16 @@ def _numeric(expr: sp.Expr, values: dict):
 
 def ratio(stable: sp.Expr, values: dict, xs: np.ndarray) -> np.ndarray:
     """rho = T/|S| at ``xs`` for the parameter ``values`` (nan where either is not finite)."""
+    return _values(stable, values, xs)[1]
+
+
+def _values(stable: sp.Expr, values: dict, xs: np.ndarray):
+    """(S, rho) at ``xs``: the form's values and its cancellation ratio (see :func:`ratio`)."""
     s = _numeric(stable, values)(xs)
     t = _numeric(magnitude(stable), values)(xs)
     with np.errstate(all="ignore"):
         r = t / np.abs(s)
-    return np.where(np.isfinite(s) & np.isfinite(t), r, np.nan)
+    return s, np.where(np.isfinite(s) & np.isfinite(t), r, np.nan)
 
 
 def _intervals(xs: np.ndarray, hot: np.ndarray) -> list[tuple[float, float]]:
@@ -189,9 +194,8 @@ def windows_of(stable: sp.Expr, params: dict, name: str = "", limit: float = RAT
     """The windows of ``stable`` as (lo, hi, variable) in the variable (x or p*x, at any
     parameter values) where rho exceeds ``limit``, or [] (see the module docstring)."""
     xs = np.linspace(-SCAN_LIM, SCAN_LIM, SCAN_N)
-    rho = ratio(stable, params, xs)
+    s, rho = _values(stable, params, xs)
     hot = np.nan_to_num(rho, nan=0.0) > limit
-    s = _numeric(stable, params)(xs)
     with np.errstate(invalid="ignore"):
         change = (np.sign(s[:-1]) * np.sign(s[1:]) < 0) & \
             (np.fmax(np.nan_to_num(rho[:-1]), np.nan_to_num(rho[1:])) > BRACKET)

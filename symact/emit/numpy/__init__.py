@@ -154,11 +154,11 @@ def _ordered(constraints) -> frozenset:
 
 def _scalar(spec, form, printer, float_printer) -> dict:
     expr = prepare(form.stable)
-    printed = _printed_branches(branches(expr), printer)
-    floated = _printed_branches(branches(prepare(form.stable if form.stable_float is None else form.stable_float)),
-                                float_printer)
     lam = ", ".join(("x",) + spec.param_names)
     bs = branches(expr)
+    printed = _printed_branches(bs, printer)
+    floated = _printed_branches(branches(prepare(form.stable if form.stable_float is None else form.stable_float)),
+                                float_printer)
     params = ", ".join(f'("{n}", {n})' for n in spec.param_names)
     return {
         "name": spec.name,

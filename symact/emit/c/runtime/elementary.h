@@ -445,6 +445,13 @@ SYMACT__INLINE double symact__el_erfc(double x)
 /* --- float: evaluated in double, rounded once ---------------------------------------- */
 
 
+/* e^r - 1 = r + r^2 P(r), P the float fit on |r| <= ln2/2 (the float functions and the
+ * f32x ones share it) */
+SYMACT__INLINE double symact__el_expm1_core_x(double r)
+{
+    return symact__el_mla(r * r, symact__el_poly(symact__c_EL_EXPM1_F32, SYMACT__LEN(symact__c_EL_EXPM1_F32), r), r);
+}
+
 /* x = k ln2 + r in double for |x| <= 160 (an error of k 2^-54 in r, harmless for float);
  * returns e^r - 1 and sets *t = 2^k */
 SYMACT__INLINE double symact__el_expm1_lite(double x, double *t)
@@ -452,7 +459,7 @@ SYMACT__INLINE double symact__el_expm1_lite(double x, double *t)
     double v = x * symact__c_INV_LN2 + SYMACT__EL_SHIFT, kd = v - SYMACT__EL_SHIFT;
     double r = x - kd * symact__c_LN2[0];
     *t = symact__el_pow2(symact__el_kbits(kd, symact__bits(v), -160.0, 160.0) - SYMACT__EL_SHIFT_BITS + 1023);
-    return symact__el_mla(r * r, symact__el_poly(symact__c_EL_EXPM1_F32, SYMACT__LEN(symact__c_EL_EXPM1_F32), r), r);
+    return symact__el_expm1_core_x(r);
 }
 
 /* exp(x) in double for -104 <= x <= 89 (beyond, the callers select) */
@@ -568,12 +575,6 @@ SYMACT__INLINE double symact__el_scale_x(double s, double kd, uint64_t kb)
 {
     uint64_t b = symact__el_kbits(kd, kb, -1021.0, 1024.0) - SYMACT__EL_SHIFT_BITS + 1022;
     return ((1.0 + s) * symact__el_pow2(b)) * 2.0;
-}
-
-/* e^r - 1 = r + r^2 P(r), P the float fit on |r| <= ln2/2 */
-SYMACT__INLINE double symact__el_expm1_core_x(double r)
-{
-    return symact__el_mla(r * r, symact__el_poly(symact__c_EL_EXPM1_F32, SYMACT__LEN(symact__c_EL_EXPM1_F32), r), r);
 }
 
 /* exp(xh + xl): the reduction of symact__el_reduce (k ln2_hi exact, xl added to r) */
