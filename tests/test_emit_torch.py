@@ -181,6 +181,79 @@ def test_special_values_and_rows():
         assert ulps(float(lsm[0]), -mpmath.log1p(mpmath.exp(-50))) <= 1   # not 0
 
 
+# --- eager mode: values decide the work, the results do not change -------------------------
+
+def _bits(y):
+    """The bit patterns of y, every nan as one pattern (payloads are not part of the contract)."""
+    y = y.detach()
+    y = torch.where(torch.isnan(y), torch.full_like(y, math.nan), y)
+    return y.view(torch.int64 if y.dtype == F64 else torch.int32)
+
+
+def _scan(dtype):
+    """Every branch and window of the catalogue: a dense scan of [-45, 45], the tails on a
+    log scale, signed zeros, subnormals, the largest numbers, infinities and nan."""
+    rng = np.random.default_rng(3)
+    tiny = float(np.finfo(np.float32 if dtype == torch.float32 else np.float64).smallest_subnormal)
+    top = float(np.finfo(np.float32 if dtype == torch.float32 else np.float64).max)
+    pts = np.concatenate([np.linspace(-45, 45, 20011), rng.uniform(-3, 1, 3000),
+                          np.geomspace(1e-8, 3e4, 500), -np.geomspace(1e-8, 3e4, 500),
+                          [0.0, -0.0, tiny, -tiny, top, -top, math.inf, -math.inf, math.nan]])
+    return torch.tensor(pts, dtype=F64).to(dtype)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, F64], ids=str)
+def test_eager_kernels_match_the_branch_free_ones_bit_for_bit(dtype):
+    """In eager mode a Piecewise evaluates its costly branches only on the entries that
+    take them, and the nan/inf checks run only for inputs with such entries; traced or
+    differentiated through (requires_grad here), every branch runs on every entry.  Both
+    must give the same bits, for every scalar kernel at parameters off the powers of two."""
+    x = _scan(dtype)
+    for spec in SPECS:
+        if spec.vector:
+            continue
+        kernel = getattr(T, f"_k_{spec.name}")
+        params = tuple(float(p.default) * 1.0859375 if p.default not in (0,) else 0.3 for p in spec.params)
+        with torch.no_grad():
+            eager = T._apply(kernel, x, params)
+            finite = T._apply(kernel, x[torch.isfinite(x)], params)
+        with torch.enable_grad():
+            traced = T._apply(kernel, x.clone().requires_grad_(True), params)
+        assert torch.equal(_bits(eager), _bits(traced)), spec.name
+        assert torch.equal(_bits(finite), _bits(traced[torch.isfinite(x)])), spec.name
+
+
+def test_eager_kernels_take_any_layout():
+    """Gathered branches write back by flat position: a transposed (non-contiguous) input
+    and one with a single entry give what the contiguous input gives."""
+    x = torch.linspace(-12, 3, 600, dtype=F64).reshape(20, 30)
+    for name in ("silu_grad", "mish_grad", "gelu", "gelu_tanh_grad", "softplus"):
+        f = getattr(T, name)
+        with torch.no_grad():
+            assert torch.equal(f(x.t()), f(x.t().contiguous())), name
+            assert torch.equal(f(x[3:4, 7:8]), f(x)[3:4, 7:8]), name
+
+
+def test_float_rows_match_the_double_double_rows():
+    """float32 rows take the float-precision softmax and log_softmax (plain float64,
+    vector.py); rounded to float they must agree with the double-double kernels except
+    at near-ties of float's rounding (at most 1 ulp, and rarely)."""
+    rng = np.random.default_rng(11)
+    rows = [rng.normal(0, s, (300, n)) for n in (1, 2, 7, 1000) for s in (1.0, 30.0, 120.0)]
+    rows.append(np.array([[0.0, -1e-30, -104.0, -103.5], [5.0, 5.0, 5.0, -90.0]]))
+    mismatches = total = 0
+    for r in rows:
+        x = torch.tensor(r, dtype=torch.float32)
+        for name in ("softmax", "log_softmax", "logsumexp_grad"):
+            fast = getattr(T, name)(x, dim=-1)
+            ref = getattr(T, name)(x.to(F64), dim=-1).to(torch.float32)
+            d = (_bits(fast) - _bits(ref)).abs()
+            assert int(d.max()) <= 1, name
+            mismatches += int((d > 0).sum())
+            total += d.numel()
+    assert mismatches <= total * 1e-4, (mismatches, total)
+
+
 # --- dtypes ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32])

@@ -527,6 +527,20 @@ def needs_parens(expr) -> bool:  # pragma: no cover - helper kept for templates'
     return precedence(expr) < PRECEDENCE["Mul"]
 
 
+#: A branch value with at most this many operations and no function call is cheap:
+#: computing it on every entry costs less than gathering the entries it applies to.
+CHEAP_OPS = 8
+
+
+def cheap(e) -> bool:
+    """Whether branch value ``e`` is a few arithmetic operations (no call, no division by
+    an expression in x, so evaluating it where it does not apply cannot fail or cost)."""
+    e = sp.sympify(e)
+    if e.atoms(sp.Function) or any(p.exp not in (2, 3) for p in e.atoms(sp.Pow)):
+        return False
+    return sp.count_ops(e) <= CHEAP_OPS
+
+
 def branches(expr):
     """``[(condition or None, expression), ...]``: a top-level Piecewise's branches
     (the last one's condition ``None`` when it is ``True``), or ``[(None, expr)]``."""

@@ -18,7 +18,7 @@ from symact.emit.constants import load as load_constants
 from symact.emit.literals import prepare
 from symact.emit.numpy import docs
 from symact.emit.numpy.printer import NumpyPrinter
-from symact.emit.printing import branches, safe_comment
+from symact.emit.printing import branches, cheap, safe_comment
 from symact.emit.render import python_source
 
 RUNTIME = Path(__file__).with_name("runtime")
@@ -64,20 +64,6 @@ def _vector_call(spec) -> str:
     if spec.takes_g:
         return f'_vec_rowwise_g("{spec.name}", {core}, x, g, axis, out)'
     return f'_vec_rowwise("{spec.name}", {core}, x, axis, out)'
-
-
-#: A branch value with at most this many operations and no function call is cheap:
-#: computing it on a whole block costs less than gathering the entries it applies to.
-_CHEAP_OPS = 8
-
-
-def _cheap(e) -> bool:
-    """Whether branch value ``e`` is a few arithmetic operations (no call, no division by
-    an expression in x, so evaluating it where it does not apply cannot fail or cost)."""
-    e = sp.sympify(e)
-    if e.atoms(sp.Function) or any(p.exp not in (2, 3) for p in e.atoms(sp.Pow)):
-        return False
-    return sp.count_ops(e) <= _CHEAP_OPS
 
 
 def _bound(cond):
@@ -184,7 +170,7 @@ def _scalar(spec, form, printer, float_printer) -> dict:
 
 def _printed_branches(bs, printer) -> list[dict]:
     return [{"cond": None if c is None else printer.doprint(c), "expr": printer.doprint(e),
-             "cheap": _cheap(e)} for c, e in bs]
+             "cheap": cheap(e)} for c, e in bs]
 
 
 def _vector(spec) -> dict:

@@ -24,7 +24,7 @@ from symact.emit.backend import Backend
 from symact.emit.literals import prepare
 from symact.emit.numpy import RUNTIME as NUMPY_RUNTIME
 from symact.emit.numpy import constant_lines
-from symact.emit.printing import branches, safe_comment
+from symact.emit.printing import branches, cheap, safe_comment
 from symact.emit.render import python_source
 
 RUNTIME = Path(__file__).with_name("runtime")
@@ -85,6 +85,15 @@ def numpy_pieces() -> list[dict]:
         text = select_source(python_source(NUMPY_RUNTIME / f"{name}.py"), keep, drop)
         out.append({"name": f"symact/emit/numpy/runtime/{name}.py ({why})", "text": text})
     return out
+
+
+def float_primitives() -> frozenset:
+    """The primitives with a float-precision version in runtime/precise.py (``_NAME_x``
+    beside ``_NAME``), which the float forms call.  Read, not imported: importing the
+    runtime imports a framework, and generating must work where neither is installed."""
+    tree = ast.parse((RUNTIME / "precise.py").read_text(encoding="utf-8"))
+    names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    return frozenset(n[1:-2] for n in names if n.endswith("_x") and n[:-2] in names)
 
 
 def _holds(cond, subs) -> bool:
@@ -184,16 +193,21 @@ class TensorBackend(Backend):
         return "/".join(parts[len(parts) - 1 - parts[::-1].index("symact"):])
 
     @staticmethod
-    def scalar_kernel(spec, form, printer) -> dict:
-        """A scalar kernel's printed branches, each with its safe point."""
-        pieces = branches(prepare(form.stable))
+    def scalar_kernel(spec, form, printer, float_printer) -> dict:
+        """A scalar kernel's printed branches, each with its safe point and whether it is
+        cheap (computed on every entry in torch's eager mode, see runtime/api.py); and
+        the branches of its float form where they differ (None where not)."""
         defaults = {sp.Symbol(p.name, real=True): sp.Rational(repr(p.default)) for p in spec.params}
-        return {
-            "name": spec.name,
-            "params": [p.name for p in spec.params],
-            "branches": [{"cond": None if c is None else printer.doprint(c), "expr": printer.doprint(e),
-                          "x0": x0} for (c, e), x0 in zip(pieces, safe_points(pieces, defaults))],
-        }
+
+        def printed(expr, p):
+            pieces = branches(prepare(expr))
+            return [{"cond": None if c is None else p.doprint(c), "expr": p.doprint(e), "x0": x0,
+                     "cheap": cheap(e)} for (c, e), x0 in zip(pieces, safe_points(pieces, defaults))]
+
+        plain = printed(form.stable, printer)
+        floated = printed(form.stable if form.stable_float is None else form.stable_float, float_printer)
+        return {"name": spec.name, "params": [p.name for p in spec.params], "branches": plain,
+                "float_branches": None if floated == plain else floated}
 
     def _function_line(self, name, specs) -> str:
         """The printed definition of an activation's differentiable function."""
@@ -237,6 +251,9 @@ class TensorBackend(Backend):
 
     def context(self, kernels, forms, library: str) -> dict:
         printer = self.printer_class()
+        float_printer = self.printer_class()
+        float_printer.exact = False
+        float_printer.float_prims = float_primitives()
         by_activation: dict = {}
         for spec in kernels:
             by_activation.setdefault(spec.activation, []).append(spec)
@@ -261,6 +278,6 @@ class TensorBackend(Backend):
             "public": public,
             "constants": constant_lines(),
             "runtime": self.runtime_parts(kernels),
-            "kernels": [self.scalar_kernel(s, forms[s.name], printer) for s in kernels if not s.vector],
+            "kernels": [self.scalar_kernel(s, forms[s.name], printer, float_printer) for s in kernels if not s.vector],
             "activations": activations,
         }

@@ -22,6 +22,10 @@ class TensorPrinter(PythonPrinterMixin, KernelPrinterMixin, PythonCodePrinter):
     language = "array framework"
     _FUNCS = dict(KernelPrinterMixin._FUNCS, Abs="abs")
 
+    #: primitives printed as their float-precision version ``_NAME_x`` (the float forms'
+    #: printer sets it; see TensorBackend.context)
+    float_prims = frozenset()
+
     def __init__(self, settings=None):
         super().__init__(dict({"fully_qualified_modules": False}, **(settings or {})))
         self.dtype = "float64"
@@ -42,7 +46,7 @@ class TensorPrinter(PythonPrinterMixin, KernelPrinterMixin, PythonCodePrinter):
         return f"_{name}({', '.join(args)})"
 
     def _prim(self, impl):
-        return f"_{impl}"
+        return f"_{impl}_x" if impl in self.float_prims else f"_{impl}"
 
     def _print_Function(self, expr):
         # u - c as the runtime's _shift(u, c_hi, c_lo): XLA would fold (u - c_hi) - c_lo

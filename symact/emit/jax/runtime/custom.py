@@ -25,6 +25,7 @@ import jax.numpy as jnp
 
 from symact.emit.tensor.runtime.accurate import _acc_expm1, _acc_log1p, _acc_tanh
 from symact.emit.tensor.runtime.api import _is_number, _number, _run
+from symact.emit.tensor.runtime.vector import _VEC_FLOAT
 
 # XLA's own are off by up to 3, 2 and 6 ULP (see accurate.py): every kernel of this
 # module calls these names at run time, so rebinding them here replaces them everywhere.
@@ -87,8 +88,17 @@ def _compute(params):
     return tuple(_widen(jnp.asarray(p)) for p in params)
 
 
+#: kernel -> its float form's kernel, for float32 inputs; the generated module defines it
+#: after its kernels
+_FLOAT_KERNELS = {}
+
+
 def _eval64(kernel, x, params):
-    """kernel(x, *params) in float64, unrounded (64-bit types enabled by the caller)."""
+    """kernel(x, *params) in float64, unrounded (64-bit types enabled by the caller);
+    float32 ``x`` takes the kernel's float form (float's windows, no pairs for rounded
+    arguments)."""
+    if x.dtype != _F64:
+        kernel = _FLOAT_KERNELS.get(kernel, kernel)
     return _run(kernel, _widen(x), _compute(params))
 
 
@@ -149,7 +159,8 @@ def _vector_eval64(kernel, x, axis, g=None, reduces=False):
         return jnp.full(shape[:-1], -math.inf, dtype=_F64) if reduces else moved
     rows = moved.reshape(-1, shape[-1])
     if g is None:
-        out = kernel(rows)
+        # float rows take the float-precision row kernel where there is one (vector.py)
+        out = (kernel if x.dtype == _F64 else _VEC_FLOAT.get(kernel, kernel))(rows)
     else:
         g = _floating(g)
         if g.shape != x.shape:

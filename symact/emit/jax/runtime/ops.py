@@ -139,3 +139,34 @@ def _shape_of(*params):
 
 _INF = math.inf
 _MAX = float(jnp.finfo(_F64).max)
+
+
+def _eager(x):
+    """Whether the kernels may look at values to skip work: never in JAX, which traces
+    every call (jax.jit, custom_jvp), so the kernels stay branch-free and the helpers
+    below (the torch file's, for its eager mode) are not called."""
+    return False
+
+
+def _all_finite(x):
+    return math.isfinite(float(jnp.sum(x)))
+
+
+def _none(c):
+    return not bool(jnp.any(c))
+
+
+def _positions(c):
+    return jnp.flatnonzero(c)
+
+
+def _take(x, index):
+    return jnp.reshape(x, (-1,))[index]
+
+
+def _fresh(x, v):
+    return jnp.broadcast_to(jnp.asarray(v, dtype=_F64), jnp.shape(x))
+
+
+def _put(y, index, v):
+    return jnp.reshape(jnp.reshape(y, (-1,)).at[index].set(v), jnp.shape(y))

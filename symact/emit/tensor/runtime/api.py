@@ -8,8 +8,9 @@ form printed in the framework's operations, its Piecewise branches through
 
 import math
 
-from symact.emit.tensor.runtime.ops import (_INF, _MAX, _cat, _constant, _full, _full_like, _isnan, _reshape,
-                                            _shape_of, _where)
+from symact.emit.tensor.runtime.ops import (_INF, _MAX, _all_finite, _cat, _constant, _eager, _fresh, _full,
+                                            _full_like, _isnan, _positions, _put, _reshape, _shape_of, _take,
+                                            _where)
 
 
 def _number(kernel, name, value):
@@ -36,28 +37,76 @@ def _mask(c, x):
     return c
 
 
-def _pick(x, branches):
-    """A Piecewise: ``branches`` = ((condition or None, value, x0), ...), the first true
-    condition's value.  Each branch is evaluated on ``x`` where it applies and on its
-    own point ``x0`` elsewhere (the "double where": a branch never sees an input outside
-    its piece, so no inf or nan it would make there reaches a value or a gradient)."""
-    conds = [_mask(c(x), x) for c, _, _ in branches[:-1]]
+def _pick(x, params, branches):
+    """A Piecewise: ``branches`` = ((condition or None, value, x0, cheap), ...), the first
+    true condition's value; ``params`` the kernel's parameters (which the conditions and
+    values hold).
+
+    Traced (jax.jit, torch.compile) or differentiated through, each branch is evaluated on
+    ``x`` where it applies and on its own point ``x0`` elsewhere (the "double where": a
+    branch never sees an input outside its piece, so no inf or nan it would make there
+    reaches a value or a gradient).  In torch's eager mode with number parameters
+    (:func:`_pick_eager`) a costly branch runs only on the entries it applies to."""
+    if _eager(x) and _shape_of(*params) == ():
+        return _pick_eager(x, branches)
+    conds = [_mask(c(x), x) for c, _, _, _ in branches[:-1]]
     rest = None
     for c in conds:
         rest = ~c if rest is None else rest & ~c
-    _, fn, x0 = branches[-1]
+    _, fn, x0, _ = branches[-1]
     out = _full_like(x, fn(x if rest is None else _where(rest, x, x0)))
-    for c, (_, fn, x0) in reversed(list(zip(conds, branches[:-1]))):
+    for c, (_, fn, x0, _) in reversed(list(zip(conds, branches[:-1]))):
         out = _where(c, fn(_where(c, x, x0)), out)
     return out
+
+
+def _pick_eager(x, branches):
+    """The Piecewise of :func:`_pick` where values may decide the work (as the NumPy
+    runtime's _select): the cheap branches (a few arithmetic operations, no call) form
+    the where() chain on every entry; a costly one runs only on the entries that take it
+    (its condition, and no earlier one), gathered by their flat positions and written
+    back, and not at all where none does."""
+    if len(branches) == 1:
+        return _full_like(x, branches[0][1](x))
+    conds = [_mask(c(x), x) for c, _, _, _ in branches[:-1]]
+    takes, earlier = {}, None
+    for i, (_, _, _, cheap) in enumerate(branches):
+        c = conds[i] if i < len(conds) else None
+        if not cheap:
+            takes[i] = ~earlier if c is None else (c if earlier is None else c & ~earlier)
+        if c is not None:
+            earlier = c if earlier is None else earlier | c
+    # the entries of a costly branch hold a later branch's value until written
+    y, owned = (branches[-1][1](x) if branches[-1][3] else 0.0), False
+    for i in reversed(range(len(conds))):
+        if branches[i][3]:
+            y, owned = _where(conds[i], branches[i][1](x), y), True
+    for i, take in takes.items():
+        index = _positions(take)
+        if index.shape[0] == 0:
+            continue
+        if index.shape[0] == x.numel():
+            return _full_like(x, branches[i][1](x))
+        if not owned:       # a number, or a branch's value that may be x itself
+            y, owned = _fresh(x, y), True
+        y = _put(y, index, branches[i][1](_take(x, index)))
+    return _full_like(x, y)
 
 
 def _run(kernel, x, params):
     """kernel(x, *params) on float64 ``x``: nan in gives nan out; at +-inf, where the stable
     form gives nan (inf - inf, 0*inf), the value at the largest finite number of that sign,
     the limit (as the NumPy runtime's _run).  Those two points are evaluated with ``x``
-    (one call) when the parameters are numbers or 0-d, else on the parameters' shape."""
-    if _shape_of(*params) == ():
+    (one call) when the parameters are numbers or 0-d, else on the parameters' shape; in
+    torch's eager mode only when some entry of ``x`` is not finite, and apart from it."""
+    if _eager(x) and _shape_of(*params) == ():
+        y = _full_like(x, kernel(x, *params))
+        if _all_finite(x):
+            return y
+        ends = _constant((_MAX, -_MAX), x)
+        ends = _full_like(ends, kernel(ends, *params))
+        top, bottom = ends[0], ends[1]
+    elif _shape_of(*params) == ():
         flat = _cat([_reshape(x, (-1,)), _constant((_MAX, -_MAX), x)], 0)
         ys = _full_like(flat, kernel(flat, *params))
         y, top, bottom = _reshape(ys[:-2], x.shape), ys[-2], ys[-1]

@@ -17,10 +17,12 @@ from symact.emit.numpy.runtime.constants import (
     _GELU_K1, _GELU_K3, _GELU_K3X3, _GELU_PHI_SMALL, _GELU_PHI_SMALL_LO, _GELU_ROOT, _GELU_ROOT_LEFT,
     _GELU_ROOT_LEFT_LO, _GELU_ROOT_RIGHT, _GELU_ROOT_RIGHT_LO, _GELU_TANH_ROOT, _GELU_TANH_ROOT_LEFT,
     _GELU_TANH_ROOT_LEFT_LO, _GELU_TANH_ROOT_RIGHT, _GELU_TANH_ROOT_RIGHT_LO, _INV_FACT, _INV_LN2,
-    _LN2_SPLIT, _LN_SQRT_2PI)
+    _INV_SQRT_2PI, _LN2_SPLIT, _LN_SQRT_2PI, _SQRT_HALF)
 from symact.emit.tensor.runtime.doubleword import (_dd_add, _dd_div, _dd_mul, _fast_two_sum, _horner, _two_prod,
                                                    _two_sum)
-from symact.emit.tensor.runtime.ops import _abs, _clip, _full_like, _isnan, _ldexp, _rint, _where, _zeros_like
+from symact.emit.tensor.runtime.ops import (_abs, _all_finite, _clip, _eager, _erfc, _exp, _full_like, _isnan, _ldexp,
+                                            _positions, _put, _rint, _take, _where, _zeros_like)
+from symact.emit.tensor.runtime.primitives import _mul_dsigmoid, _mul_sigmoid, _sigmoid
 
 
 def _pr_exp(hi, lo):
@@ -122,12 +124,18 @@ def _pr_gelu_grad_root(x):
 
 
 def _pr_piece(y, x, mask, fn, x0):
-    """y, but fn(x) where ``mask``; fn sees x0 elsewhere (never an input off its piece)."""
+    """y, but fn(x) where ``mask``; fn sees x0 elsewhere (never an input off its piece).
+    In torch's eager mode fn runs only on the entries in ``mask`` (see api.py)."""
+    if _eager(x):
+        index = _positions(mask)
+        return y if index.shape[0] == 0 else _put(y, index, fn(_take(x, index)))
     return _where(mask, fn(_where(mask, x, x0)), y)
 
 
 def _pr_nan(y, x):
     """nan in gives nan out."""
+    if _eager(x) and _all_finite(x):
+        return y
     return _where(_isnan(x), x, y)
 
 
@@ -233,3 +241,39 @@ def _xsigcubic_grad(u):
     y = _pr_piece(y, u, (u >= 0) & (u <= 9.0), _pr_gelu_tanh_grad_pos, 1.0)
     y = _pr_piece(y, u, root, _pr_gelu_tanh_grad_root, -0.75)
     return _pr_nan(y, u)
+
+
+# Float-precision versions, called by the float forms (float32, float16 and bfloat16
+# inputs, computed in float64 and rounded once): the textbook forms in float64 are
+# accurate to far below float's half ulp where their terms do not cancel, everywhere
+# for the forward ones and outside [-1.3, -0.3] for the derivatives (cancellation ratio
+# at most 2.5 there); inside, the derivatives take the root windows as in float64.  The
+# tail amplification that the float64 versions carry their arguments in hi + lo for
+# (erfc's 2z^2 on the rounding of u/sqrt(2), exp's u^2/2 on that of u^2) is below 2^-45
+# where float results are nonzero (|u| < 14); the C float kernels use the same forms.
+
+def _xndtr_x(u):
+    """u*Phi(u) = u*erfc(-u/sqrt(2))/2 at float precision."""
+    y = 0.5 * u * _erfc(-u * _SQRT_HALF)
+    return _where(u < -40.0, -0.0, y)                   # the limit at -inf, not inf*0
+
+
+def _xndtr_grad_x(u):
+    """Phi(u) + u*phi(u) at float precision."""
+    y = 0.5 * _erfc(-u * _SQRT_HALF) + u * (_INV_SQRT_2PI * _exp(-0.5 * u * u))
+    y = _pr_piece(y, u, (u >= -1.3) & (u <= -0.3), _pr_gelu_grad_root, -0.75)
+    return _where(u > 40.0, 1.0, _where(u < -40.0, -0.0, y))
+
+
+def _xsigcubic_x(u):
+    """u*sigmoid(v), v = u*(K1 + K3 u^2), at float precision."""
+    return _mul_sigmoid(u, u * (_GELU_K1[0] + _GELU_K3[0] * (u * u)))
+
+
+def _xsigcubic_grad_x(u):
+    """sigmoid(v) + u v' sigmoid(v) sigmoid(-v), v' = K1 + 3 K3 u^2, at float precision."""
+    w = u * u
+    v = u * (_GELU_K1[0] + _GELU_K3[0] * w)
+    vp = _GELU_K1[0] + _GELU_K3X3[0] * w
+    y = _sigmoid(v) + _mul_dsigmoid(u * vp, v)
+    return _pr_piece(y, u, (u >= -1.3) & (u <= -0.3), _pr_gelu_tanh_grad_root, -0.75)

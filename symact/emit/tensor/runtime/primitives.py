@@ -12,7 +12,7 @@ holds them once), and so is _n_and_n_plus_2, which is operators only.  Pitfall n
 
 from symact.emit.tensor.runtime.doubleword import _mul_err
 from symact.emit.numpy.runtime.primitives import _SECH2_TAIL, _SMALL, _SQRT_BIG, _TAIL, _n_and_n_plus_2
-from symact.emit.tensor.runtime.ops import (_abs, _exp, _full_like, _isfinite, _log1p, _maximum,
+from symact.emit.tensor.runtime.ops import (_abs, _eager, _exp, _none, _full_like, _isfinite, _log1p, _maximum,
                                             _minimum, _ones_like, _opaque, _signed_zero, _sqrt, _tanh, _where)
 
 
@@ -52,7 +52,10 @@ def _sech2(u):
 
 def _scaled_tail(a, u, y, tail):
     """y, but a*exp(u) as (a*exp(u/2))*exp(u/2) where ``tail`` (u below _TAIL, where exp(u)
-    is subnormal); 0 with the sign of a once that underflows."""
+    is subnormal); 0 with the sign of a once that underflows.  In torch's eager mode,
+    only when some entry is in the tail (see api.py)."""
+    if _eager(u) and _none(tail):
+        return y
     h = _exp(_where(tail, u, 0.0) / 2)
     return _where(tail, _where(h == 0, _signed_zero(_full_like(h, a)), (a * h) * h), y)
 

@@ -14,9 +14,9 @@ row gives a nan row.
 from symact.emit.numpy.runtime.constants import (_EXP2_64, _INV_FACT_DD, _INV_LN2_64, _INV_ODD_DD, _LN2,
                                                  _LN2_64_SPLIT, _SQRT_HALF)
 from symact.emit.tensor.runtime.doubleword import _dd_add, _dd_div, _dd_mul, _fast_two_sum, _split, _two_prod, _two_sum
-from symact.emit.tensor.runtime.ops import (_INF, _abs, _amax, _any, _arange, _argmax, _cat, _floor, _frexp,
-                                            _full_like, _isfinite, _isnan, _ldexp, _log, _lookup, _maximum,
-                                            _nextafter, _rint, _sum, _where, _zeros_like)
+from symact.emit.tensor.runtime.ops import (_INF, _abs, _amax, _any, _arange, _argmax, _cat, _exp, _floor, _frexp,
+                                            _full_like, _isfinite, _isnan, _ldexp, _log, _log1p, _lookup, _maximum,
+                                            _nextafter, _rint, _sum, _where, _zeros_like, _eager, _all_finite)
 
 # Below this shifted argument exp() is 0 in float64 (e**-745 < 2**-1074 / 2).
 _VEC_EXP_FLOOR = -746.0
@@ -126,11 +126,14 @@ def _vec_log1p2(rh, rl):
     return _dd_add(kh, kl, 2.0 * th, 2.0 * tl)
 
 
-def _vec_state(rows):
-    """Row statistics every kernel shares: m (row max, 0 where not finite), the exact shift
-    dh + dl = x - m, exp(d) = 2**ek (eh + el) (0 below the VJP floor) and e + ec = exp(d),
-    the mask of the first argmax, S = 1 + R and L = log S as double-doubles, and the row
-    masks nan / pinf (some +inf, no nan) / ninf (all -inf)."""
+def _vec_rows(rows):
+    """The row masks nan / pinf (some +inf, no nan) / ninf (all -inf) / ok (none of them),
+    the +inf entries and their count (at least 1), the rows with the others' entries set
+    to 0 (xs) and their max (ms, 0 in the others); ``finite``: whether every entry is
+    known to be finite (torch's eager mode only, see api.py), when the masks are not
+    needed (:func:`_vec_special` returns its input)."""
+    if _eager(rows) and _all_finite(rows):
+        return dict(finite=True, xs=rows, m=_amax(rows, -1))
     nan = _any(_isnan(rows), -1)
     pin = rows == _INF
     pinf = _any(pin, -1) & ~nan
@@ -139,6 +142,16 @@ def _vec_state(rows):
     ok = ~(nan | pinf | ninf)
     xs = _where(ok[:, None], rows, 0.0)
     ms = _where(ok, m, 0.0)
+    cnt = _maximum(_sum(_where(pin, 1.0, 0.0), -1), 1.0)
+    return dict(finite=False, nan=nan, pinf=pinf, ninf=ninf, pin=pin, cnt=cnt, xs=xs, m=ms)
+
+
+def _vec_state(rows):
+    """Row statistics every kernel shares: those of :func:`_vec_rows`, the exact shift
+    dh + dl = x - m, exp(d) = 2**ek (eh + el) (0 below the VJP floor) and e + ec = exp(d),
+    the mask of the first argmax, S = 1 + R and L = log S as double-doubles."""
+    st = _vec_rows(rows)
+    xs, ms = st["xs"], st["m"]
     first = _arange(rows.shape[-1], rows)[None, :] == _argmax(xs, -1)[:, None]
     dh, dl = _two_sum(xs, -ms[:, None])
     dl = _where(_isfinite(dh), dl, 0.0)
@@ -154,15 +167,17 @@ def _vec_state(rows):
     sh, t = _two_sum(1.0, rh)
     sh, sl = _two_sum(sh, t + rl)
     lh, ll = _vec_log1p2(rh, rl)
-    cnt = _maximum(_sum(_where(pin, 1.0, 0.0), -1), 1.0)
-    return dict(m=ms, dh=dh, dl=dl, eh=eh, el=el, ek=ek, e=e, ec=ec, first=first, sh=sh, sl=sl,
-                lh=lh, ll=ll, nan=nan, pinf=pinf, ninf=ninf, pin=pin, cnt=cnt)
+    st.update(dh=dh, dl=dl, eh=eh, el=el, ek=ek, e=e, ec=ec, first=first, sh=sh, sl=sl, lh=lh, ll=ll)
+    return st
 
 
 def _vec_special(out, st, pinf_vals, ninf_val):
-    """``out`` with the special rows of the contract (docs/contract.md)."""
+    """``out`` with the special rows of the contract (docs/contract.md); ``pinf_vals(st)``
+    gives the rows with +inf entries (formed only where some row may be special)."""
+    if st["finite"]:
+        return out
     out = _where(st["ninf"][:, None], ninf_val, out)
-    out = _where(st["pinf"][:, None], pinf_vals, out)
+    out = _where(st["pinf"][:, None], pinf_vals(st), out)
     return _where(st["nan"][:, None], _INF - _INF, out)
 
 
@@ -175,11 +190,23 @@ def _vec_gscale(grows):
     return _ldexp(grows, -k[:, None]), k
 
 
+def _vec_pinf_share(st):
+    """softmax of a row with +inf entries: 1/count at them, 0 elsewhere."""
+    return _where(st["pin"], 1.0 / st["cnt"][:, None], 0.0)
+
+
+def _vec_pinf_log(st):
+    """log_softmax of a row with +inf entries: -log(count) at them, -inf elsewhere."""
+    return _where(st["pin"], 0.0 - _log(st["cnt"])[:, None], -_INF)
+
+
 def _vec_logsumexp(rows):
     """m + log1p(R) per row (the axis removed)."""
     st = _vec_state(rows)
     s, t = _two_sum(st["m"], st["lh"])
     out = s + (t + st["ll"])
+    if st["finite"]:
+        return out
     out = _where(st["ninf"], -_INF, out)
     out = _where(st["pinf"], _INF, out)
     return _where(st["nan"], _INF - _INF, out)
@@ -191,16 +218,14 @@ def _vec_log_softmax(rows):
     s, t = _two_sum(st["dh"], -st["lh"][:, None])
     lo = _where(_isfinite(st["dh"]), t, 0.0) + (st["dl"] - st["ll"][:, None])
     out = _where(_isfinite(s), s + lo, s)
-    pv = _where(st["pin"], 0.0 - _log(st["cnt"])[:, None], -_INF)
-    return _vec_special(out, st, pv, -_INF)
+    return _vec_special(out, st, _vec_pinf_log, -_INF)
 
 
 def _vec_softmax_state(st):
     """exp(d)/S with both in double-double, rounded once."""
     qh, ql = _dd_div(st["eh"], st["el"], st["sh"][:, None], st["sl"][:, None])
     out = _vec_ldexp2(qh, ql, st["ek"])
-    pv = _where(st["pin"], 1.0 / st["cnt"][:, None], 0.0)
-    return _vec_special(out, st, pv, 0.0)
+    return _vec_special(out, st, _vec_pinf_share, 0.0)
 
 
 def _vec_softmax(rows):
@@ -234,9 +259,11 @@ def _vec_softmax_vjp(rows, grows):
     vh, vl = _dd_mul(eh, el, qh, ql)
     vh, vl = _dd_div(vh, vl, sh, sl)
     out = _vec_ldexp2(vh, vl, ek + gk[:, None])
-    yi = _where(st["pin"], 1.0 / st["cnt"][:, None], 0.0)
-    a = grows - c
-    pv = _ldexp(yi * (a - _sum(yi * a, -1, keepdims=True)), gk[:, None])
+
+    def pv(st):
+        yi = _vec_pinf_share(st)
+        a = grows - c
+        return _ldexp(yi * (a - _sum(yi * a, -1, keepdims=True)), gk[:, None])
     return _vec_special(out, st, pv, 0.0)
 
 
@@ -254,6 +281,48 @@ def _vec_log_softmax_vjp(rows, grows):
     nl = t + ((p1e + grows * sl) - _ldexp(p2e + (eh * Gl + el * Gh), ek))
     qh, ql = _dd_div(nh, nl, sh, sl)
     out = _vec_ldexp2(qh, ql, gk[:, None])
-    yi = _where(st["pin"], 1.0 / st["cnt"][:, None], 0.0)
-    pv = _ldexp(grows - yi * _sum(grows, -1, keepdims=True), gk[:, None])
+
+    def pv(st):
+        return _ldexp(grows - _vec_pinf_share(st) * _sum(grows, -1, keepdims=True), gk[:, None])
     return _vec_special(out, st, pv, 0.0)
+
+
+# Float-precision row kernels, for float32, float16 and bfloat16 rows (computed in
+# float64, rounded once), where the double-double ones above would cost 200 to 900
+# times the framework's own softmax.  Plain float64 is enough there: d = x - m of two
+# floats is exact unless their exponents differ by more than 29, and then exp(d) is
+# below float's range or d's rounding (2^-53 relative) moves exp(d) by |d| 2^-53 <=
+# 2^-46 (|d| <= 104 where exp(d) is a float); exp, the sum of n terms (torch and XLA
+# sum pairwise) and the quotient add a few 2^-53 each, far below float's half ulp
+# (2^-24).  log_softmax takes log1p of R = S - 1 summed without the row's maxima (their
+# count minus one added exactly), so -log S stays accurate where S is near 1.  logsumexp
+# (m + log S cancels where m < 0) and the VJPs (g_i - sum_j y_j g_j cancels) keep the
+# double-double kernels, as the C float kernels do.
+
+def _vec_float_parts(rows):
+    """The row masks of :func:`_vec_rows`, d = x - m and e = exp(d) in float64."""
+    st = _vec_rows(rows)
+    d = st["xs"] - st["m"][:, None]
+    return st, d, _exp(d)
+
+
+def _vec_softmax_x(rows):
+    """exp(x_j - m)/sum_i exp(x_i - m) at float precision."""
+    st, d, e = _vec_float_parts(rows)
+    out = e / _sum(e, -1)[:, None]
+    return _vec_special(out, st, _vec_pinf_share, 0.0)
+
+
+def _vec_log_softmax_x(rows):
+    """(x_j - m) - log1p(R), R = sum over the entries below the max of exp(x_i - m) plus
+    (the number of maxima - 1), at float precision."""
+    st, d, e = _vec_float_parts(rows)
+    top = d == 0
+    r = _sum(_where(top, 0.0, e), -1) + (_sum(_where(top, 1.0, 0.0), -1) - 1.0)
+    out = d - _log1p(r)[:, None]
+    return _vec_special(out, st, _vec_pinf_log, -_INF)
+
+
+#: row kernel -> its float-precision version (float32, float16 and bfloat16 rows)
+_VEC_FLOAT = {_vec_softmax: _vec_softmax_x, _vec_logsumexp_grad: _vec_softmax_x,
+              _vec_log_softmax: _vec_log_softmax_x}

@@ -17,6 +17,7 @@ import math
 import torch
 
 from symact.emit.tensor.runtime.api import _is_number, _number, _run
+from symact.emit.tensor.runtime.vector import _VEC_FLOAT
 
 _F64 = torch.float64
 
@@ -37,8 +38,16 @@ def _compute(params):
     return tuple(p.to(_F64) if isinstance(p, torch.Tensor) else p for p in params)
 
 
+#: kernel -> its float form's kernel, for inputs narrower than float64; the generated
+#: module defines it after its kernels (runtime/api.py's template)
+_FLOAT_KERNELS = {}
+
+
 def _eval64(kernel, x, params):
-    """kernel(x, *params) in float64, unrounded."""
+    """kernel(x, *params) in float64, unrounded; float32, float16 and bfloat16 ``x`` take
+    the kernel's float form (float's windows, no pairs for rounded arguments)."""
+    if x.dtype != _F64:
+        kernel = _FLOAT_KERNELS.get(kernel, kernel)
     return _run(kernel, x.to(_F64), _compute(params))
 
 
@@ -101,7 +110,8 @@ def _vector_eval64(kernel, x, dim, g=None, reduces=False):
         return torch.full(shape[:-1], -math.inf, dtype=_F64, device=x.device) if reduces else moved
     rows = moved.reshape(-1, shape[-1])
     if g is None:
-        out = kernel(rows)
+        # float rows take the float-precision row kernel where there is one (vector.py)
+        out = (kernel if x.dtype == _F64 else _VEC_FLOAT.get(kernel, kernel))(rows)
     else:
         g = _floating(g)
         if g.shape != x.shape:
