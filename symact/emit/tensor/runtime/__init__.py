@@ -3,9 +3,10 @@
 Written once against the operations of a framework's ``ops.py``
 (symact/emit/torch/runtime/ops.py, symact/emit/jax/runtime/ops.py: the same
 names, one function per operation), never against torch or jax directly, so
-each primitive exists once for both frameworks.  Everything is branch-free
-(``_where`` selects, no Python ``if`` on a value): torch.compile and jax.jit
-trace it into one graph.  A backend copies, in :data:`FILES` order, its own
+each primitive exists once for both frameworks.  Traced (torch.compile, jax.jit)
+or differentiated through, everything is branch-free (``_where`` selects, no
+Python ``if`` on a value), one graph; in torch's eager mode (``_eager`` in the ops)
+values may decide the work: costly branches run only where they apply.  A backend copies, in :data:`FILES` order, its own
 ``ops.py``, the NumPy runtime's error-free transformations (operators only, so
 they work on tensors as they are), these modules and its own autograd layer
 into the generated module, without their imports of each other.  Run from

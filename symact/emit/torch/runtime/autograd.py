@@ -8,8 +8,9 @@ the activation's constraints) or tensors broadcastable with x (learnable;
 not checked, which would read them back from the device and break torch.compile
 graphs).  Each activation is a ``torch.autograd.Function`` whose backward is the
 derived derivative kernels (d/dx and d/dparam), g times the derivative formed in
-float64 and rounded once; nothing branches on a tensor's value, so
-torch.compile traces forward and backward without graph breaks.
+float64 and rounded once.  Under torch.compile nothing branches on a tensor's
+value, so it traces forward and backward without graph breaks; in eager mode the
+kernels skip the branches no entry takes (runtime/api.py).
 """
 
 import math
