@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 
 from symact.emit.tensor.runtime.accurate import _acc_expm1, _acc_log1p, _acc_tanh
-from symact.emit.tensor.runtime.api import _is_number, _number, _run
+from symact.emit.tensor.runtime.api import _is_number, _kernel_for, _number, _run
 from symact.emit.tensor.runtime.vector import _VEC_FLOAT
 
 # XLA's own are off by up to 3, 2 and 6 ULP (see accurate.py): every kernel of this
@@ -88,17 +88,11 @@ def _compute(params):
     return tuple(_widen(jnp.asarray(p)) for p in params)
 
 
-#: kernel -> its float form's kernel, for float32 inputs; the generated module defines it
-#: after its kernels
-_FLOAT_KERNELS = {}
-
-
 def _eval64(kernel, x, params):
     """kernel(x, *params) in float64, unrounded (64-bit types enabled by the caller);
     float32 ``x`` takes the kernel's float form (float's windows, no pairs for rounded
     arguments)."""
-    if x.dtype != _F64:
-        kernel = _FLOAT_KERNELS.get(kernel, kernel)
+    kernel = _kernel_for(kernel, x.dtype == _F64)
     return _run(kernel, _widen(x), _compute(params))
 
 

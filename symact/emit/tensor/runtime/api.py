@@ -83,14 +83,29 @@ def _pick_eager(x, branches):
             y, owned = _where(conds[i], branches[i][1](x), y), True
     for i, take in takes.items():
         index = _positions(take)
-        if index.shape[0] == 0:
-            continue
         if index.shape[0] == x.numel():
             return _full_like(x, branches[i][1](x))
-        if not owned:       # a number, or a branch's value that may be x itself
+        if index.shape[0] and not owned:       # a number, or a branch's value that may be x itself
             y, owned = _fresh(x, y), True
-        y = _put(y, index, branches[i][1](_take(x, index)))
+        y = _scatter(y, x, index, branches[i][1])
     return _full_like(x, y)
+
+
+def _scatter(y, x, index, fn):
+    """y (the caller's own tensor) with fn of the entries of x at flat ``index`` written
+    there; y itself where ``index`` is empty (fn not evaluated)."""
+    return y if index.shape[0] == 0 else _put(y, index, fn(_take(x, index)))
+
+
+#: kernel -> its float form's kernel, for inputs narrower than float64; the generated
+#: module defines it after its kernels (templates/tensor/kernels.py.j2)
+_FLOAT_KERNELS = {}
+
+
+def _kernel_for(kernel, wide):
+    """The kernel a float64 (``wide``) or narrower input takes: float inputs the float
+    form (float's windows, no pairs for rounded arguments) where it differs."""
+    return kernel if wide else _FLOAT_KERNELS.get(kernel, kernel)
 
 
 def _run(kernel, x, params):
@@ -99,14 +114,15 @@ def _run(kernel, x, params):
     the limit (as the NumPy runtime's _run).  Those two points are evaluated with ``x``
     (one call) when the parameters are numbers or 0-d, else on the parameters' shape; in
     torch's eager mode only when some entry of ``x`` is not finite, and apart from it."""
-    if _eager(x) and _shape_of(*params) == ():
+    numbers = _shape_of(*params) == ()
+    if _eager(x) and numbers:
         y = _full_like(x, kernel(x, *params))
         if _all_finite(x):
             return y
         ends = _constant((_MAX, -_MAX), x)
         ends = _full_like(ends, kernel(ends, *params))
         top, bottom = ends[0], ends[1]
-    elif _shape_of(*params) == ():
+    elif numbers:
         flat = _cat([_reshape(x, (-1,)), _constant((_MAX, -_MAX), x)], 0)
         ys = _full_like(flat, kernel(flat, *params))
         y, top, bottom = _reshape(ys[:-2], x.shape), ys[-2], ys[-1]

@@ -20,8 +20,9 @@ from symact.emit.numpy.runtime.constants import (
     _INV_SQRT_2PI, _LN2_SPLIT, _LN_SQRT_2PI, _SQRT_HALF)
 from symact.emit.tensor.runtime.doubleword import (_dd_add, _dd_div, _dd_mul, _fast_two_sum, _horner, _two_prod,
                                                    _two_sum)
+from symact.emit.tensor.runtime.api import _scatter
 from symact.emit.tensor.runtime.ops import (_abs, _all_finite, _clip, _eager, _erfc, _exp, _full_like, _isnan, _ldexp,
-                                            _positions, _put, _rint, _take, _where, _zeros_like)
+                                            _positions, _rint, _where, _zeros_like)
 from symact.emit.tensor.runtime.primitives import _mul_dsigmoid, _mul_sigmoid, _sigmoid
 
 
@@ -127,8 +128,7 @@ def _pr_piece(y, x, mask, fn, x0):
     """y, but fn(x) where ``mask``; fn sees x0 elsewhere (never an input off its piece).
     In torch's eager mode fn runs only on the entries in ``mask`` (see api.py)."""
     if _eager(x):
-        index = _positions(mask)
-        return y if index.shape[0] == 0 else _put(y, index, fn(_take(x, index)))
+        return _scatter(y, x, _positions(mask), fn)
     return _where(mask, fn(_where(mask, x, x0)), y)
 
 

@@ -17,7 +17,7 @@ import math
 
 import torch
 
-from symact.emit.tensor.runtime.api import _is_number, _number, _run
+from symact.emit.tensor.runtime.api import _is_number, _kernel_for, _number, _run
 from symact.emit.tensor.runtime.vector import _VEC_FLOAT
 
 _F64 = torch.float64
@@ -39,16 +39,10 @@ def _compute(params):
     return tuple(p.to(_F64) if isinstance(p, torch.Tensor) else p for p in params)
 
 
-#: kernel -> its float form's kernel, for inputs narrower than float64; the generated
-#: module defines it after its kernels (runtime/api.py's template)
-_FLOAT_KERNELS = {}
-
-
 def _eval64(kernel, x, params):
     """kernel(x, *params) in float64, unrounded; float32, float16 and bfloat16 ``x`` take
     the kernel's float form (float's windows, no pairs for rounded arguments)."""
-    if x.dtype != _F64:
-        kernel = _FLOAT_KERNELS.get(kernel, kernel)
+    kernel = _kernel_for(kernel, x.dtype == _F64)
     return _run(kernel, x.to(_F64), _compute(params))
 
 
