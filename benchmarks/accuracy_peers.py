@@ -134,7 +134,7 @@ def markdown(results, impls, dtypes, plotted=None, folder: str = "accuracy") -> 
            "dtype against an mpmath oracle of the catalogue definition (adaptive precision), over the "
            "whole finite range (log-spaced magnitudes on both signs, a dense grid on [-40, 40], exp's "
            "overflow/underflow thresholds and their neighbours, subnormals; vector kernels on rows of "
-           "length 1..1000 with scales up to 1e300, dominant entries, ties and -inf entries). "
+           "length 1..3000 with scales up to 1e300, dominant entries, ties and -inf entries). "
            "Default parameters. **Bold**: over the "
            f"{BUDGET_ULP:g}-ULP budget, a non-finite result where the exact value is finite, or a "
            "special value (+-0, +-inf, nan, +inf/nan/all -inf rows) off the contract. n/a: the peer "

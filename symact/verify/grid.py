@@ -22,7 +22,7 @@ The special values (+-0, +-inf, nan) are checked apart, against the contract
 :func:`dense_points` is the slow scan (``symact verify --dense``): random bit
 patterns over the whole range and every 2^k-th float in [-50, 50].
 
-Vector kernels get rows (:func:`vector_rows`): lengths 1..1000, scales up to
+Vector kernels get rows (:func:`vector_rows`): lengths 1..3000, scales up to
 1e300 (f64) / 1e38 (f32), entries far below the max, a dominant entry, ties,
 -inf entries, +inf entries, all -inf rows and nan rows.
 """
@@ -202,9 +202,12 @@ def vector_rows(f: Format, seed: int = 20240521) -> list[Row]:
         g = rng.standard_normal(x.size).astype(dt)
         rows.append(Row(label, x, g))
 
-    for n in (1, 2, 3, 7, 32, 100, 1000):
+    # 3000: longer than any run of a row a backend handles at once (the C fast path's
+    # blocks of 512, float softmax's kept exponentials up to 2048), so each path's
+    # long-row branch is measured too
+    for n in (1, 2, 3, 7, 32, 100, 1000, 3000):
         for scale in (1e-3, 1.0, 30.0, deep, 1e10, big):
-            if n == 1000 and scale not in (1.0, deep, big):
+            if n >= 1000 and scale not in (1.0, deep, big):
                 continue
             add(f"normal n={n} scale={scale:g}", rng.standard_normal(n) * scale)
     for n in (2, 5, 100):

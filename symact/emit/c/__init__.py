@@ -27,14 +27,14 @@ RUNTIME = Path(__file__).with_name("runtime")
 #: The dtypes, with the settings a type-generic runtime file reads (as SYMACT_<KEY>): the
 #: libm suffix of the type (exp, expf), its largest finite value, and the exponentials
 #: the vector kernels' fast path sums (a double-word for double; a double for float,
-#: whose results round once to float; for float's softmax and log_softmax at float's
-#: precision).
+#: whose results round once to float) and whether the type is float (whose softmax and
+#: log_softmax take plain double arithmetic, vector.h).
 DTYPES = (
     DType("float64", "f64", "double", {"LM_SUFFIX": "", "MAX": "DBL_MAX",
-                                       "VF_TERM": "symact__vf_term", "VF_TERM_OUT": "symact__vf_term"}),
+                                       "VF_TERM": "symact__vf_term", "VF_FLOAT": "0"}),
     DType("float32", "f32", "float", {"LM_SUFFIX": "f", "MAX": "FLT_MAX",
                                       "VF_TERM": "symact__vf_term_plain",
-                                      "VF_TERM_OUT": "symact__vf_term_float"}),
+                                      "VF_FLOAT": "1"}),
 )
 
 #: Runtime files in the order the generated source holds them, and how often each is

@@ -5,8 +5,8 @@
  * the exact path (vector_exact.h).  The generated source includes this file twice,
  * with SYMACT_T (double, float), SYMACT_FN(name) (name##_f64, name##_f32),
  * SYMACT_VF_TERM (the exponential of a shift: a double-word for double, a double for
- * float, whose results round once to float) and SYMACT_VF_TERM_OUT (the same for
- * softmax and log_softmax; for float at float's precision) defined. */
+ * float, whose results round once to float) and SYMACT_VF_FLOAT (1 for float, whose
+ * softmax and log_softmax need no double-word at all) defined. */
 #include <math.h>
 #include <stddef.h>
 
@@ -54,9 +54,7 @@ SYMACT__INLINE double SYMACT_FN(symact__vf_scan)(size_t n, const SYMACT_T *x, in
 
 /* Pass 2: R = S - 1 = sum over the entries below the max of exp(x_j - m), plus the
  * number of ties of the max less one, as a double-word; also *gsum = G = sum_j e_j (g_j - c)
- * (mode 1, the softmax VJP) or sum_j g_j (mode 2, the log_softmax VJP).  Mode 3 is mode 0
- * with the exponential SYMACT_VF_TERM_OUT (softmax and log_softmax, whose outputs carry
- * the relative error of S, not an absolute one as logsumexp near 0 does).  A block at a
+ * (mode 1, the softmax VJP) or sum_j g_j (mode 2, the log_softmax VJP).  A block at a
  * time: the terms by an elementwise loop into buffers, then summed on the lanes. */
 SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x, double m,
                                                      const SYMACT_T *g, double c, int mode,
@@ -78,11 +76,13 @@ SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x
         for (j = 0; j < len; ++j) {
             double v = (double)x[j0 + j];
             symact__dd d = symact__vf_shift(v, m);
-            symact__dd e = mode == 3 ? SYMACT_VF_TERM_OUT(d) : SYMACT_VF_TERM(d);
+            symact__dd e = SYMACT_VF_TERM(d);
             int top = v == m;
-            th[j] = top ? 0.0 : e.hi;
-            tl[j] = top ? 0.0 : e.lo;
-            tie[j] = top ? 1.0 : 0.0;
+            /* selects, not ?: (with the latter gcc vectorises this loop at one call
+             * site of five) */
+            th[j] = symact__sel(top, 0.0, e.hi);
+            tl[j] = symact__sel(top, 0.0, e.lo);
+            tie[j] = symact__sel(top, 1.0, 0.0);
             if (mode == 1) {
                 symact__dd a = symact__two_sum((double)g[j0 + j], -c);
                 symact__dd p = symact__two_prod(e.hi, a.hi);
@@ -179,6 +179,58 @@ SYMACT__INLINE int SYMACT_FN(symact__vf_g_ok)(size_t n, const SYMACT_T *g)
     return gm == 0.0 || (gm >= SYMACT__VF_G_MIN && gm <= SYMACT__VF_G_MAX);
 }
 
+#if SYMACT_VF_FLOAT
+/* Float rows of softmax and log_softmax: R = S - 1 (the entries below the max, plus the
+ * ties less one) in plain double, with e_j = exp(x_j - m) at float's precision
+ * (symact__vf_exp_float), also into keep[j] unless keep is NULL.  Enough: x_j - m of
+ * two floats rounds by at most 2^-53 |x_j - m| (2^-43 relative in e_j on the fast
+ * path's spread), and their outputs carry the relative error of S, or for the dominant
+ * entry's -log1p(R) that of R, about 2^-39 in all, far below float's half ulp (the lane
+ * sums of positive terms add n 2^-56).  A block at a time: the terms by an elementwise
+ * loop, then summed on the lanes. */
+SYMACT__INLINE double SYMACT_FN(symact__vf_rest)(size_t n, const SYMACT_T *x, double m, double *keep)
+{
+    double ev[SYMACT__BLOCK], te[SYMACT__BLOCK], tt[SYMACT__BLOCK], rs[SYMACT__VL], tc[SYMACT__VL];
+    double r = 0.0, ties = 0.0;
+    size_t j0, j, b;
+    int l;
+    for (l = 0; l < SYMACT__VL; ++l)
+        rs[l] = tc[l] = 0.0;
+    for (j0 = 0; j0 < n; j0 += SYMACT__BLOCK) {
+        size_t len = n - j0 < SYMACT__BLOCK ? n - j0 : SYMACT__BLOCK;
+        size_t nb = len - len % SYMACT__VL;
+        SYMACT__LOOP
+        for (j = 0; j < len; ++j) {
+            double d = (double)x[j0 + j] - m;
+            double e = symact__vf_exp_float(d);
+            /* selects, not ?: (as in symact__vf_sums) */
+            ev[j] = e;
+            te[j] = symact__sel(d < 0.0, e, 0.0);
+            tt[j] = symact__sel(d < 0.0, 0.0, 1.0);
+        }
+        if (keep)
+            memcpy(keep + j0, ev, len * sizeof(double));
+        for (b = 0; b < nb; b += SYMACT__VL) {
+            SYMACT__LANES
+            for (l = 0; l < SYMACT__VL; ++l) {
+                rs[l] += te[b + l];
+                tc[l] += tt[b + l];
+            }
+        }
+        for (b = nb; b < len; ++b) {
+            r += te[b];
+            ties += tt[b];
+        }
+    }
+    for (l = 0; l < SYMACT__VL; ++l) {
+        r += rs[l];
+        ties += tc[l];
+    }
+    /* ties - 1 is an integer: exact */
+    return r + (ties - 1.0);
+}
+#endif
+
 /* logsumexp = m + log1p(R); cols == 0 gives -inf (the empty sum). */
 int SYMACT_FN(symact_logsumexp)(size_t rows, size_t cols, const SYMACT_T *x, SYMACT_T *y)
 {
@@ -216,17 +268,36 @@ int SYMACT_FN(symact_softmax)(size_t rows, size_t cols, const SYMACT_T *x, SYMAC
         SYMACT_T *yr = y + i * cols;
         int slow;
         double m = SYMACT_FN(symact__vf_scan)(cols, xr, &slow);
+#if SYMACT_VF_FLOAT
+        double inv, keep[SYMACT__VF_KEEP];
+#else
         symact__dd lg, unused;
+#endif
         if (slow) {
             SYMACT_FN(symact__vx_softmax)(1, cols, xr, yr);
             continue;
         }
-        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 3, &unused));
+#if SYMACT_VF_FLOAT
+        /* float: e_j / S in double, rounded once to float (2^-39, see symact__vf_rest);
+         * e_j kept from the sum where the row fits the buffer, else computed again */
+        inv = 1.0 / (1.0 + SYMACT_FN(symact__vf_rest)(cols, xr, m, cols <= SYMACT__VF_KEEP ? keep : NULL));
+        if (cols <= SYMACT__VF_KEEP) {
+            SYMACT__LOOP
+            for (j = 0; j < cols; ++j)
+                yr[j] = (SYMACT_T)(keep[j] * inv);
+        } else {
+            SYMACT__LOOP
+            for (j = 0; j < cols; ++j)
+                yr[j] = (SYMACT_T)(symact__vf_exp_float((double)xr[j] - m) * inv);
+        }
+#else
+        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused));
         SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
-            symact__dd e = SYMACT_VF_TERM_OUT(symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg));
+            symact__dd e = symact__vf_term(symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg));
             yr[j] = (SYMACT_T)(e.hi + e.lo);
         }
+#endif
     }
     return 0;
 }
@@ -248,17 +319,30 @@ int SYMACT_FN(symact_log_softmax)(size_t rows, size_t cols, const SYMACT_T *x, S
         SYMACT_T *yr = y + i * cols;
         int slow;
         double m = SYMACT_FN(symact__vf_scan)(cols, xr, &slow);
+#if SYMACT_VF_FLOAT
+        double lf;
+#else
         symact__dd lg, unused;
+#endif
         if (slow) {
             SYMACT_FN(symact__vx_log_softmax)(1, cols, xr, yr);
             continue;
         }
-        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 3, &unused));
+#if SYMACT_VF_FLOAT
+        /* float: (x_j - m) - log1p(R) in double (same signs: no cancellation), rounded
+         * once to float */
+        lf = symact__elem_log1p_f64(SYMACT_FN(symact__vf_rest)(cols, xr, m, NULL));
+        SYMACT__LOOP
+        for (j = 0; j < cols; ++j)
+            yr[j] = (SYMACT_T)(((double)xr[j] - m) - lf);
+#else
+        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused));
         SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
             symact__dd t = symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg);
             yr[j] = (SYMACT_T)(t.hi + t.lo);
         }
+#endif
     }
     return 0;
 }
@@ -277,7 +361,7 @@ int SYMACT_FN(symact_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, c
         SYMACT_T *dr = dx + i * cols;
         int slow;
         double m = SYMACT_FN(symact__vf_scan)(cols, xr, &slow), c;
-        symact__dd r, s, gs, lg;
+        symact__dd r, s, inv, gs, lg;
         if (slow || !SYMACT_FN(symact__vf_g_ok)(cols, gr)) {
             SYMACT_FN(symact__vx_softmax_vjp)(1, cols, xr, gr, dr);
             continue;
@@ -285,6 +369,8 @@ int SYMACT_FN(symact_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, c
         c = SYMACT_FN(symact__vf_pick)(cols, xr, gr, m);
         r = SYMACT_FN(symact__vf_sums)(cols, xr, m, gr, c, 1, &gs);
         s = symact__vf_one_plus(r);
+        /* 1/S once per row: a product per entry instead of two divisions */
+        inv = symact__dd_div(symact__dd_make(1.0, 0.0), s);
         lg = symact__vec_log1p2(r);
         SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
@@ -294,7 +380,7 @@ int SYMACT_FN(symact_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, c
             symact__dd q = symact__two_prod(a.hi, s.hi), dd, p;
             dd = symact__two_sum(q.hi, -gs.hi);
             dd.lo += q.lo + a.hi * s.lo + a.lo * s.hi - gs.lo;
-            q = symact__dd_div(dd, s);
+            q = symact__dd_mul(dd, inv);
             p = symact__two_prod(y.hi, q.hi);
             /* where x_j = -inf, y = 0 exactly */
             dr[j] = (SYMACT_T)symact__sel(t.hi == -HUGE_VAL, 0.0, p.hi + (p.lo + (y.hi * q.lo + y.lo * q.hi)));
@@ -316,12 +402,14 @@ int SYMACT_FN(symact_log_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *
         SYMACT_T *dr = dx + i * cols;
         int slow;
         double m = SYMACT_FN(symact__vf_scan)(cols, xr, &slow);
-        symact__dd s, gs;
+        symact__dd s, inv, gs;
         if (slow || !SYMACT_FN(symact__vf_g_ok)(cols, gr)) {
             SYMACT_FN(symact__vx_log_softmax_vjp)(1, cols, xr, gr, dr);
             continue;
         }
         s = symact__vf_one_plus(SYMACT_FN(symact__vf_sums)(cols, xr, m, gr, 0.0, 2, &gs));
+        /* 1/S once per row: a product per entry instead of two divisions */
+        inv = symact__dd_div(symact__dd_make(1.0, 0.0), s);
         SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
             double gj = (double)gr[j];
@@ -331,7 +419,7 @@ int SYMACT_FN(symact_log_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *
             symact__dd p2 = symact__two_prod(e.hi, gs.hi);
             symact__dd n = symact__two_sum(p1.hi, -p2.hi);
             n.lo += (p1.lo + gj * s.lo) - (p2.lo + (e.hi * gs.lo + e.lo * gs.hi));
-            n = symact__dd_div(n, s);
+            n = symact__dd_mul(n, inv);
             /* where x_j = -inf, e = 0 exactly: dx = g */
             dr[j] = (SYMACT_T)symact__sel(d.hi == -HUGE_VAL, gj, n.hi + n.lo);
         }

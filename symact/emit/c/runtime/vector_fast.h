@@ -13,6 +13,8 @@
  *   once, also into the subnormals; log_softmax_j = (x_j - m) - log S in double-word.
  * - S = 1 + R with R over the entries below the max plus (ties - 1), so no argmax is
  *   needed and R keeps its relative accuracy however small it is.
+ * Float's softmax and log_softmax need none of the double-word parts: plain double
+ * carries 29 bits beyond float's (vector.h, symact__vf_rest).
  * The reductions run on SYMACT__VL lanes (lane l takes the entries j = l mod VL, then
  * the lanes are combined in a fixed order; see SYMACT__LANES): the compiler vectorises
  * them without reassociating floating-point sums, and the result does not depend on
@@ -38,6 +40,9 @@
 #define SYMACT__VF_SPREAD 690.0
 #define SYMACT__VF_G_MIN 0x1p-300
 #define SYMACT__VF_G_MAX 0x1p300
+/* Float softmax rows up to this long keep their exponentials from the sum (a buffer of
+ * doubles on the stack, 16 KiB) instead of computing them twice. */
+#define SYMACT__VF_KEEP 2048
 
 /* exp(h + l) as a double-word, for -SPREAD - 10 <= h <= 0 (normal results):
  * h + l = n ln2/64 + r with n = round(64 h/ln 2) and r = r1 + r2 carried as a
@@ -99,13 +104,18 @@ SYMACT__INLINE symact__dd symact__vf_term_plain(symact__dd d)
     return symact__dd_make(e.hi + e.lo, 0.0);
 }
 
-/* The float softmax and log_softmax's e = exp(d) at float's precision (2^-40, the f32x
- * exp): their outputs are exp(d - log S) and d - log S, which carry the relative error of
- * S (or, for the dominant entry's -log1p(R), of R), far below float's half ulp; the
- * VJPs and logsumexp, which can cancel against it, keep symact__vf_term_plain */
-SYMACT__INLINE symact__dd symact__vf_term_float(symact__dd d)
+/* Float rows' e = exp(d) in double at float's precision (2^-40: the f32x exp's
+ * polynomial), for d = -inf or -SPREAD <= d <= 0, the fast path's shifts: 2^k is
+ * normal, so one power of two scales e^r, with none of exp's range checks (k ln2 in
+ * one part: an error of |k| 2^-55 in r, 2^-45 at most, and without FMA the rounding of
+ * k ln2, 2^-43). */
+SYMACT__INLINE double symact__vf_exp_float(double d)
 {
-    return symact__dd_make(symact__elem_exp_dd_f32x(d.hi, d.lo), 0.0);
+    double v = symact__el_mla(d, symact__c_INV_LN2, SYMACT__EL_SHIFT), kd = v - SYMACT__EL_SHIFT;
+    double r = symact__el_mla(-kd, symact__c_LN2[0], d);
+    double p = symact__el_pow2(symact__bits(v) - SYMACT__EL_SHIFT_BITS + 1023);
+    double y = symact__el_mla(p, symact__el_expm1_core_x(r), p);
+    return SYMACT__ELEM(symact__sel(d < -SYMACT__VF_SPREAD, 0.0, y), exp(d));
 }
 
 /* S = 1 + R as a double-word */
