@@ -139,6 +139,10 @@ def _shape_of(*params):
 
 _INF = math.inf
 _MAX = float(jnp.finfo(_F64).max)
+#: Whether a traced kernel evaluates the points +-MAX apart from x (api.py's _run): in
+#: XLA, yes: it does not fuse the concatenation of x and them with the kernel's
+#: operations (the forward of sigmoid, float32, 1e6 entries, took 31.9 ms so, 3.5 apart).
+_ENDS_APART = True
 
 
 def _eager(x):

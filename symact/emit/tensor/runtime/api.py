@@ -8,9 +8,9 @@ form printed in the framework's operations, its Piecewise branches through
 
 import math
 
-from symact.emit.tensor.runtime.ops import (_INF, _MAX, _all_finite, _cat, _constant, _eager, _fresh, _full,
-                                            _full_like, _isnan, _positions, _put, _reshape, _shape_of, _take,
-                                            _where)
+from symact.emit.tensor.runtime.ops import (_ENDS_APART, _INF, _MAX, _all_finite, _cat, _constant, _eager, _fresh,
+                                            _full, _full_like, _isnan, _positions, _put, _reshape, _shape_of,
+                                            _take, _where)
 
 
 def _number(kernel, name, value):
@@ -111,13 +111,15 @@ def _kernel_for(kernel, wide):
 def _run(kernel, x, params):
     """kernel(x, *params) on float64 ``x``: nan in gives nan out; at +-inf, where the stable
     form gives nan (inf - inf, 0*inf), the value at the largest finite number of that sign,
-    the limit (as the NumPy runtime's _run).  Those two points are evaluated with ``x``
-    (one call) when the parameters are numbers or 0-d, else on the parameters' shape; in
-    torch's eager mode only when some entry of ``x`` is not finite, and apart from it."""
+    the limit (as the NumPy runtime's _run).  With number (or 0-d) parameters those two
+    points are evaluated on a two-entry array apart from ``x`` in torch's eager mode (only
+    when some entry of ``x`` is not finite) and where the framework fuses best so
+    (``_ENDS_APART``: jax), else appended to ``x`` (one call); with array parameters on
+    the parameters' shape."""
     numbers = _shape_of(*params) == ()
-    if _eager(x) and numbers:
+    if numbers and (_eager(x) or _ENDS_APART):
         y = _full_like(x, kernel(x, *params))
-        if _all_finite(x):
+        if _eager(x) and _all_finite(x):
             return y
         ends = _constant((_MAX, -_MAX), x)
         ends = _full_like(ends, kernel(ends, *params))

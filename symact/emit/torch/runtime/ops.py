@@ -191,6 +191,10 @@ def _shape_of(*params):
 
 _INF = math.inf
 _MAX = torch.finfo(_F64).max
+#: Whether a traced kernel evaluates the points +-MAX apart from x (api.py's _run): not
+#: under torch.compile, where inductor fuses x with them appended and would spend minutes
+#: and gigabytes constant-folding a second copy of the kernel on them.
+_ENDS_APART = False
 
 
 # --- eager evaluation: values may decide what is computed --------------------------
