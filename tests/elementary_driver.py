@@ -21,6 +21,10 @@ import numpy as np
 from symact.emit.c import BACKEND
 
 FUNCS = ("exp", "expm1", "log", "log1p", "erfc", "tanh")
+#: f32x functions for a part of the range only, which their callers keep to: name, the C
+#: function, the domain
+F32X_PARTIAL = {"log1p_unit": ("symact__elem_log1p_unit_f32x", 0.0, 1.0),
+                "expm1_mid": ("symact__el_expm1_mid_x", -40.0, 41.0)}
 TYPES = {np.float64: ("double", "f64"), np.float32: ("float", "f32")}
 #: the tags a loop exists for: each dtype's own, and f32x (double)
 TAGS = (("double", "f64"), ("float", "f32"), ("double", "f32x"))
@@ -41,6 +45,8 @@ def driver_source() -> str:
                                f"\n        y[i] = symact__elem_{f}_{tag}(x[i]);"))
         loops.append(_loop(f"loop_exp_dd_{tag}", [(f"const {t}", "x"), (f"const {t}", "l"), (t, "y")],
                            f"\n        y[i] = symact__elem_exp_dd_{tag}(x[i], l[i]);"))
+    for f, (fn, _, _) in F32X_PARTIAL.items():
+        loops.append(_loop(f"loop_{f}_f32x", [("const double", "x"), ("double", "y")], f"\n        y[i] = {fn}(x[i]);"))
     loops.append(_loop("loop_exp2dd_f64",
                        [("const double", "x"), ("const double", "l"), ("double", "y"), ("double", "z")],
                        " {\n        symact__dd r = symact__elem_exp2dd_f64(x[i], l[i]);\n"

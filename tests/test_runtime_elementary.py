@@ -35,7 +35,7 @@ import numpy as np
 import pytest
 
 from conftest import compiler_command, required_compiler
-from elementary_driver import FUNCS, STRICT, Lib, build, driver_source
+from elementary_driver import F32X_PARTIAL, FUNCS, STRICT, Lib, build, driver_source
 from symact.verify.metric import FORMATS, round_exact, ulp_errors
 
 #: The builds measured: the vectorised one (fma) and the plain one (Dekker products).
@@ -367,6 +367,30 @@ def test_f32x_special_values(lib, f):
 
 
 @needs_cc
+@pytest.mark.parametrize("f", sorted(F32X_PARTIAL))
+def test_f32x_partial_within_relative_bound(lib, f):
+    """The f32x functions for part of the range (log1p of exp(-|u|) in [0, 1], expm1 of
+    tanh's -2|x| in [-40, 0]) hold F32X_BOUND over it: its ends, a dense scan, every
+    power of two in it and the subnormals (log1p_unit), and random points."""
+    _, lo, hi = F32X_PARTIAL[f]
+    rng = np.random.default_rng(7)
+    pts = [lo, hi, np.nextafter(lo, hi), np.nextafter(hi, lo), 0.0, -0.0,
+           *np.linspace(lo, hi, 2001), *rng.uniform(lo, hi, 2000)]
+    top = math.floor(math.log2(max(abs(lo), abs(hi))))
+    pts += [s * 2.0 ** k for k in range(-1074, top + 1) for s in (1.0, -1.0) if lo <= s * 2.0 ** k <= hi]
+    pts += [s * 2.0 ** k * (1 + 2.0 ** -20) for k in range(-60, top) for s in (1.0, -1.0)
+            if lo <= s * 2.0 ** k * (1 + 2.0 ** -20) <= hi]
+    x = np.array(sorted(set(pts)))
+    y = lib(f, x, tag="f32x")
+    ref = {"log1p_unit": mp.log1p, "expm1_mid": mp.expm1}[f]
+    with mp.workdps(60):
+        e = np.array([0.0 if r == 0 and w == 0 else float(abs((mp.mpf(w) - r) / r))
+                      for w, r in ((w, ref(mp.mpf(v))) for v, w in zip(x.tolist(), y.tolist()))])
+    worst = int(np.argmax(e))
+    assert e[worst] <= F32X_BOUND, (f, x[worst], y[worst], e[worst])
+
+
+@needs_cc
 def test_f32x_exp_dd_carries_the_low_part(lib):
     """exp(hi + lo) where exp(hi) alone is 2^-44 or more off (|hi| > 100)."""
     hi, lo = _dd_arguments(np.float64)
@@ -475,7 +499,7 @@ def test_every_loop_is_vectorised(compiler, tmp_path):
         m = re.match(r"void (loop_\w+)\(.*\)$", line)
         if m:
             loops[m.group(1)] = next(j for j in range(k, k + 5) if "for (i = 0" in lines[j - 1])
-    assert len(loops) == 3 * len(FUNCS) + 4
+    assert len(loops) == 3 * len(FUNCS) + 4 + len(F32X_PARTIAL)
     missed = sorted(name for name, at in loops.items() if at not in vectorised)
     assert not missed, f"not vectorised: {missed}"
 

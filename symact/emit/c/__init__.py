@@ -107,8 +107,11 @@ _ALGEBRAIC = (sp.Abs, sp.sign, sp.Piecewise, sp.Min, sp.Max, sp.Heaviside)
 #: Float kernels with a transcendental function compute in double, calling the
 #: primitives' ``_f32x`` versions: accurate to float's precision in double (cheaper where
 #: a primitive has such a version, the double one itself elsewhere).  The runtime files
-#: included for it see SYMACT_FLOAT_PRECISION defined.
-F32X = DType("float64", "f32x", "double", dict(DTYPES[0].settings, FLOAT_PRECISION="1"))
+#: included for it see SYMACT_FLOAT_PRECISION defined.  Their limits at +-inf, where the
+#: form gives nan there, are its values at +-FLT_MAX, the largest finite input of a float
+#: kernel: at +-DBL_MAX the f32x primitives would leave float's range, which their
+#: factors are assumed to keep (elementary.h).
+F32X = DType("float64", "f32x", "double", dict(DTYPES[0].settings, FLOAT_PRECISION="1", MAX="FLT_MAX"))
 
 
 def compute_dtype(expr, d: DType) -> DType:

@@ -570,11 +570,20 @@ SYMACT__INLINE float symact__el_erfc_f32(float x)
 #define SYMACT__EL_EXP_X_LO (-707.0)
 
 /* 2^k (1 + s) for -1021 <= k <= 1024 (kb the bits of SHIFT + k): one factor 2^(k - 1),
- * then the exact doubling */
-SYMACT__INLINE double symact__el_scale_x(double s, double kd, uint64_t kb)
+ * then the exact doubling.  k is not clamped: outside that range the callers select
+ * another value (0, inf, -1), and a nan argument keeps s nan, so the factor built from
+ * other bits is never seen; the clamp cost a compare and a blend per entry. */
+SYMACT__INLINE double symact__el_scale_x(double s, uint64_t kb)
 {
-    uint64_t b = symact__el_kbits(kd, kb, -1021.0, 1024.0) - SYMACT__EL_SHIFT_BITS + 1022;
-    return ((1.0 + s) * symact__el_pow2(b)) * 2.0;
+    return ((1.0 + s) * symact__el_pow2(kb - SYMACT__EL_SHIFT_BITS + 1022)) * 2.0;
+}
+
+/* exp of x = k ln2 + r: k ln2_hi exact, r = x - k ln2_hi - k ln2_lo (and + xl) */
+SYMACT__INLINE double symact__el_exp_red_x(double xh, double r, uint64_t kb)
+{
+    double y = symact__el_scale_x(symact__el_expm1_core_x(r), kb);
+    y = symact__sel(xh > SYMACT__EL_EXP_HI, HUGE_VAL, y);
+    return symact__sel(xh < SYMACT__EL_EXP_X_LO, 0.0, y);
 }
 
 /* exp(xh + xl): the reduction of symact__el_reduce (k ln2_hi exact, xl added to r) */
@@ -582,26 +591,55 @@ SYMACT__INLINE double symact__el_exp_dd_x(double xh, double xl)
 {
     double t = symact__el_mla(xh, symact__c_INV_LN2, SYMACT__EL_SHIFT), kd = t - SYMACT__EL_SHIFT;
     double r = symact__el_mla(-kd, symact__c_LN2_SPLIT[0], xh) + symact__el_mla(-kd, symact__c_LN2_SPLIT[1], xl);
-    double y = symact__el_scale_x(symact__el_expm1_core_x(r), kd, symact__bits(t));
-    y = symact__sel(xh > SYMACT__EL_EXP_HI, HUGE_VAL, y);
-    return symact__sel(xh < SYMACT__EL_EXP_X_LO, 0.0, y);
+    return symact__el_exp_red_x(xh, r, symact__bits(t));
 }
 
+/* x = k ln2 + r: sets *kd = k and *kb = the bits of SHIFT + k, returns r (k ln2_hi exact,
+ * k ln2_lo subtracted by one fma) */
+SYMACT__INLINE double symact__el_red_x(double x, double *kd, uint64_t *kb)
+{
+    double t = symact__el_mla(x, symact__c_INV_LN2, SYMACT__EL_SHIFT);
+    *kd = t - SYMACT__EL_SHIFT;
+    *kb = symact__bits(t);
+    return symact__el_mla(-*kd, symact__c_LN2_SPLIT[1], symact__el_mla(-*kd, symact__c_LN2_SPLIT[0], x));
+}
+
+/* exp(x): as exp_dd_x with xl = 0, one fma fewer (-k ln2_lo + 0 is not folded away:
+ * the compiler keeps the sign of a zero) */
 SYMACT__INLINE double symact__el_exp_x(double x)
 {
-    return symact__el_exp_dd_x(x, 0.0);
+    double kd;
+    uint64_t kb;
+    double r = symact__el_red_x(x, &kd, &kb);
+    return symact__el_exp_red_x(x, r, kb);
 }
 
-/* expm1: 2^k s + (2^k - 1) (2^k - 1 exact for |k| <= 60; no cancellation beyond a factor
- * 3, since k = 0 around x = 0); exp(x) itself above k = 60 */
+/* 2^k s + (2^k - 1), s = e^r - 1, for |k| <= 60 (kb the bits of SHIFT + k): 2^k - 1 is
+ * exact there, and there is no cancellation beyond a factor 3 (k = 0 around x = 0) */
+SYMACT__INLINE double symact__el_expm1_k_x(double s, uint64_t kb)
+{
+    double p = symact__el_pow2(kb - SYMACT__EL_SHIFT_BITS + 1023);
+    return symact__el_mla(p, s, p - 1.0);
+}
+
+/* expm1(x) for -40 <= x <= 41 (|k| <= 60) without the selects of the other arguments:
+ * for callers that keep x there (tanh's -2|x|) */
+SYMACT__INLINE double symact__el_expm1_mid_x(double x)
+{
+    double kd;
+    uint64_t kb;
+    double r = symact__el_red_x(x, &kd, &kb);
+    return symact__el_expm1_k_x(symact__el_expm1_core_x(r), kb);
+}
+
+/* expm1: as expm1_mid_x for |k| <= 60; exp(x) itself above */
 SYMACT__INLINE double symact__el_expm1_x(double x)
 {
-    double t = symact__el_mla(x, symact__c_INV_LN2, SYMACT__EL_SHIFT), kd = t - SYMACT__EL_SHIFT;
-    double r = symact__el_mla(-kd, symact__c_LN2_SPLIT[1], symact__el_mla(-kd, symact__c_LN2_SPLIT[0], x));
-    double s = symact__el_expm1_core_x(r);
-    uint64_t kb = symact__bits(t);
-    double p = symact__el_pow2(symact__el_kbits(kd, kb, -60.0, 60.0) - SYMACT__EL_SHIFT_BITS + 1023);
-    double y = symact__sel(kd > 60.0, symact__el_scale_x(s, kd, kb), symact__el_mla(p, s, p - 1.0));
+    double kd;
+    uint64_t kb;
+    double r = symact__el_red_x(x, &kd, &kb), s = symact__el_expm1_core_x(r);
+    double y = symact__sel(kd > 60.0, symact__el_scale_x(s, kb),
+                           symact__el_expm1_k_x(s, symact__el_kbits(kd, kb, -60.0, 60.0)));
     y = symact__sel(x > SYMACT__EL_EXP_HI, HUGE_VAL, y);
     y = symact__sel(x < SYMACT__EL_EXPM1_LO, -1.0, y);
     return symact__sel(x == 0.0, x, y); /* expm1(-0) = -0 */
@@ -630,6 +668,16 @@ SYMACT__INLINE double symact__el_log_x(double x)
     return symact__sel(x != x, x, y);
 }
 
+/* log1p(h) for 0 <= h <= 1 (exp(-|u|) in softplus and log sigmoid): log(u + c), u + c =
+ * 1 + h exactly (a fast two-sum, 1 >= h), c carried to first order; no special values */
+SYMACT__INLINE double symact__el_log1p_unit_x(double h)
+{
+    symact__dd u = symact__fast_two_sum(1.0, h);
+    symact__el_split o = symact__el_log_split(u.hi);
+    double two_mk = symact__from_bits(0x3ff0000000000000ULL - o.tz); /* 2^-k, k <= 1 */
+    return symact__el_log_core_x(o, o.kd, u.lo * two_mk);
+}
+
 /* log1p(x) = log(u + c), u + c = 1 + x exactly (two-sum); c carried to first order,
  * which is what keeps small x accurate */
 SYMACT__INLINE double symact__el_log1p_x(double x)
@@ -648,7 +696,7 @@ SYMACT__INLINE double symact__el_log1p_x(double x)
 /* tanh|x| = -T/(2 + T), T = expm1(-2|x|) */
 SYMACT__INLINE double symact__el_tanh_x(double x)
 {
-    double a = symact__el_abs(x), t = symact__el_expm1_x(-2.0 * symact__sel(a > SYMACT__EL_TANH_END, 0.0, a));
+    double a = symact__el_abs(x), t = symact__el_expm1_mid_x(-2.0 * symact__sel(a > SYMACT__EL_TANH_END, 0.0, a));
     return symact__el_copysign(symact__sel(a > SYMACT__EL_TANH_END, 1.0, -t / (2.0 + t)), x);
 }
 
@@ -694,6 +742,10 @@ SYMACT__INLINE double symact__elem_exp_f32x(double x) { return SYMACT__ELEM(syma
 SYMACT__INLINE double symact__elem_expm1_f32x(double x) { return SYMACT__ELEM(symact__el_expm1_x(x), expm1(x)); }
 SYMACT__INLINE double symact__elem_log_f32x(double x) { return SYMACT__ELEM(symact__el_log_x(x), log(x)); }
 SYMACT__INLINE double symact__elem_log1p_f32x(double x) { return SYMACT__ELEM(symact__el_log1p_x(x), log1p(x)); }
+/* log1p(h) for 0 <= h <= 1 (the primitives' log1p(exp(-|u|))): the full log1p in double,
+ * one without the special values' selects at float's precision */
+SYMACT__INLINE double symact__elem_log1p_unit_f64(double h) { return symact__elem_log1p_f64(h); }
+SYMACT__INLINE double symact__elem_log1p_unit_f32x(double h) { return SYMACT__ELEM(symact__el_log1p_unit_x(h), log1p(h)); }
 SYMACT__INLINE double symact__elem_erfc_f32x(double x) { return SYMACT__ELEM(symact__el_erfc_x(x), erfc(x)); }
 SYMACT__INLINE double symact__elem_tanh_f32x(double x) { return SYMACT__ELEM(symact__el_tanh_x(x), tanh(x)); }
 

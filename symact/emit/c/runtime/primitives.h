@@ -7,8 +7,11 @@
  * double: the f32x elementary functions, accurate to float's precision and about half
  * the cost, with SYMACT_FLOAT_PRECISION defined).  The same code serves both because
  * every formula here is exact or rounded once apart from its elementary function, whose
- * error it passes on unamplified; the one helper that rounds twice at float's precision
- * (symact__mul_dd_div, a division fewer) says so.
+ * error it passes on unamplified.  Where that one rounding costs corrections (exact
+ * remainders of quotients, double-word denominators, the subnormal tails), the float
+ * precision takes the plain double arithmetic instead, under #ifdef
+ * SYMACT_FLOAT_PRECISION: a few roundings of 2^-53 stay far below the 2^-40 its results
+ * are held to, and each such place says so.
  *
  * Branch-free: every function is straight-line code whose regions are chosen by
  * selects (symact__sel, on values computed for every input), so that the kernel loops calling
@@ -42,6 +45,32 @@
 #define SYMACT__DW_TINY 0x1p-960
 #define SYMACT__DW_BIG 0x1p990
 
+/* Whether a*exp(u) is formed in the tail as (a*exp(u/2))*exp(u/2) (u below TAIL), and
+ * whether 1/(1 + e) is taken as 1 - e (e below SMALL).  At float's precision neither:
+ * the f32x exp flushes to 0 below -707, where a product with a factor of float's range
+ * is below float's subnormals anyway, and the plain quotients there are within 2^-51
+ * for every e, so both would only cost selects (constants here: the compiler drops
+ * the branches they choose). */
+SYMACT__INLINE int SYMACT_FN(symact__in_tail)(double u)
+{
+#ifdef SYMACT_FLOAT_PRECISION
+    (void)u;
+    return 0;
+#else
+    return u < SYMACT__TAIL;
+#endif
+}
+
+SYMACT__INLINE int SYMACT_FN(symact__is_small)(double e)
+{
+#ifdef SYMACT_FLOAT_PRECISION
+    (void)e;
+    return 0;
+#else
+    return e < SYMACT__SMALL;
+#endif
+}
+
 /* expm1 and log1p are primitives of their own (the stabiliser's expm1 and log1p rules
  * produce them): the elementary functions */
 SYMACT__INLINE double SYMACT_FN(symact__expm1)(double u)
@@ -57,13 +86,13 @@ SYMACT__INLINE double SYMACT_FN(symact__log1p)(double u)
 /* log(1 + exp(u)) = max(u, 0) + log1p(exp(-|u|)) [1] */
 SYMACT__INLINE double SYMACT_FN(symact__softplus)(double u)
 {
-    return symact__sel(u > 0, u, 0) + SYMACT_FN(symact__elem_log1p)(SYMACT_FN(symact__elem_exp)(-fabs(u)));
+    return symact__sel(u > 0, u, 0) + SYMACT_FN(symact__elem_log1p_unit)(SYMACT_FN(symact__elem_exp)(-fabs(u)));
 }
 
 /* -log(1 + exp(-u)) = min(u, 0) - log1p(exp(-|u|)) [3] */
 SYMACT__INLINE double SYMACT_FN(symact__log_sigmoid)(double u)
 {
-    return symact__sel(u < 0, u, 0) - SYMACT_FN(symact__elem_log1p)(SYMACT_FN(symact__elem_exp)(-fabs(u)));
+    return symact__sel(u < 0, u, 0) - SYMACT_FN(symact__elem_log1p_unit)(SYMACT_FN(symact__elem_exp)(-fabs(u)));
 }
 
 /* 1/(1 + exp(-u)) from e = exp(-|u|) (given), by the sign of u, so exp never overflows
@@ -71,10 +100,16 @@ SYMACT__INLINE double SYMACT_FN(symact__log_sigmoid)(double u)
 SYMACT__INLINE double SYMACT_FN(symact__sigmoid_of)(double u, double e)
 {
     int pos = u >= 0;
+#ifdef SYMACT_FLOAT_PRECISION
+    /* the plain quotient (2^-52, where float's precision needs 2^-40), without the small-e
+     * branch: the corrections below cost 0.6 ns of the 2 a float sigmoid took */
+    return symact__sel(pos, 1, e) / (1.0 + e);
+#else
     symact__dd t = symact__fast_two_sum(1.0, e); /* 1 + e exactly: 1 >= e */
     /* n/(t.hi + t.lo) rounded once (the remainder of the quotient corrects it) */
     double q = symact__el_div(symact__sel(pos, 1, e), 0.0, t.hi, t.lo);
     return symact__sel(e < SYMACT__SMALL, symact__sel(pos, 1 - e, e - e * e), q);
+#endif
 }
 
 SYMACT__INLINE double SYMACT_FN(symact__sigmoid)(double u)
@@ -87,16 +122,21 @@ SYMACT__INLINE double SYMACT_FN(symact__sigmoid)(double u)
  * the double-words (symact__el_div) */
 SYMACT__INLINE double SYMACT_FN(symact__over_one_plus_sq)(double n, double e)
 {
+#ifdef SYMACT_FLOAT_PRECISION
+    double t = 1.0 + e; /* three roundings of 2^-53: float's precision needs 2^-40 */
+    return n / (t * t);
+#else
     symact__dd t = symact__fast_two_sum(1.0, e);
     symact__dd p = symact__two_prod(t.hi, t.hi);
     return symact__el_div(n, 0.0, p.hi, p.lo + 2 * t.hi * t.lo);
+#endif
 }
 
 /* sigmoid(u)*sigmoid(-u) = e/(1 + e)^2, e = exp(-|u|) [2] */
 SYMACT__INLINE double SYMACT_FN(symact__dsigmoid)(double u)
 {
     double e = SYMACT_FN(symact__elem_exp)(-fabs(u));
-    return symact__sel(e < SYMACT__SMALL, e - 2 * e * e, SYMACT_FN(symact__over_one_plus_sq)(e, e));
+    return symact__sel(SYMACT_FN(symact__is_small)(e), e - 2 * e * e, SYMACT_FN(symact__over_one_plus_sq)(e, e));
 }
 
 /* 1 - tanh(u)^2 = 4e/(1 + e)^2, e = exp(-2|u|) [9]; in the tail 4e itself, as
@@ -104,12 +144,18 @@ SYMACT__INLINE double SYMACT_FN(symact__dsigmoid)(double u)
  * also in the subnormals. */
 SYMACT__INLINE double SYMACT_FN(symact__sech2)(double u)
 {
+#ifdef SYMACT_FLOAT_PRECISION
+    /* no tail: 4 exp(-2|u|) rounded twice is within 2^-52 down to float's subnormals */
+    double e = SYMACT_FN(symact__elem_exp)(-2 * fabs(u));
+    return SYMACT_FN(symact__over_one_plus_sq)(4 * e, e);
+#else
     double a = symact__sel(fabs(u) < 800, fabs(u), 800); /* sech2 = 0 beyond 373: keep lo finite */
     int tail = a > SYMACT__SECH2_TAIL;
     symact__dd s = symact__two_sum(symact__c_LN4[0], -2 * a);
     double e = SYMACT_FN(symact__elem_exp_dd)(symact__sel(tail, s.hi, -2 * a), symact__sel(tail, s.lo + symact__c_LN4[1], 0));
     double body = symact__sel(e < SYMACT__SMALL, 4 * (e - 2 * e * e), SYMACT_FN(symact__over_one_plus_sq)(4 * e, e));
     return symact__sel(tail, e, body);
+#endif
 }
 
 /* (a*(n.hi + n.lo))/(b.hi + b.lo): q + residual/b.hi with a*n.hi and the remainder of the
@@ -143,7 +189,7 @@ SYMACT__INLINE double SYMACT_FN(symact__scaled_tail)(double a, double h)
 SYMACT__INLINE double SYMACT_FN(symact__mul_sigmoid)(double a, double u)
 {
     double m = -fabs(u);
-    int tail = m < SYMACT__TAIL;
+    int tail = SYMACT_FN(symact__in_tail)(m);
     double h = SYMACT_FN(symact__elem_exp)(symact__sel(tail, 0.5 * m, m));
     double e = symact__sel(tail, h * h, h);
     int pos = u >= 0;
@@ -157,13 +203,17 @@ SYMACT__INLINE double SYMACT_FN(symact__mul_sigmoid)(double a, double u)
 SYMACT__INLINE double SYMACT_FN(symact__mul_dsigmoid)(double a, double u)
 {
     double m = -fabs(u);
-    int tail = m < SYMACT__TAIL;
+    int tail = SYMACT_FN(symact__in_tail)(m);
     double h = SYMACT_FN(symact__elem_exp)(symact__sel(tail, 0.5 * m, m));
+#ifdef SYMACT_FLOAT_PRECISION
+    double t = 1.0 + h, q = (a * h) / (t * t); /* 2^-51 at most */
+#else
     /* a h/(1 + h)^2 with (1 + h)^2 as a double-word (see symact__over_one_plus_sq): one
      * rounding, which silu' needs (it sums this against a near-equal term) */
     symact__dd t = symact__fast_two_sum(1.0, h);
     symact__dd p = symact__two_prod(t.hi, t.hi);
     double q = SYMACT_FN(symact__mul_dd_div)(a, symact__dd_make(h, 0.0), symact__dd_make(p.hi, p.lo + 2 * t.hi * t.lo));
+#endif
     return symact__sel(tail, SYMACT_FN(symact__scaled_tail)(a, h), q);
 }
 
@@ -186,7 +236,7 @@ SYMACT__INLINE double SYMACT_FN(symact__inv_sq)(double u)
 /* a*exp(u), the tail scaled */
 SYMACT__INLINE double SYMACT_FN(symact__mul_exp)(double a, double u)
 {
-    int tail = u < SYMACT__TAIL;
+    int tail = SYMACT_FN(symact__in_tail)(u);
     double h = SYMACT_FN(symact__elem_exp)(symact__sel(tail, 0.5 * u, u));
     return symact__sel(tail, SYMACT_FN(symact__scaled_tail)(a, h), a * h);
 }
@@ -195,8 +245,8 @@ SYMACT__INLINE double SYMACT_FN(symact__mul_exp)(double a, double u)
  * TAIL) h = exp(u/2) instead, and what is returned is not used */
 SYMACT__INLINE double SYMACT_FN(symact__softplus_h)(double u, double *h)
 {
-    *h = SYMACT_FN(symact__elem_exp)(symact__sel(u < SYMACT__TAIL, 0.5 * u, -fabs(u)));
-    return symact__sel(u > 0, u, 0) + SYMACT_FN(symact__elem_log1p)(*h);
+    *h = SYMACT_FN(symact__elem_exp)(symact__sel(SYMACT_FN(symact__in_tail)(u), 0.5 * u, -fabs(u)));
+    return symact__sel(u > 0, u, 0) + SYMACT_FN(symact__elem_log1p_unit)(*h);
 }
 
 /* a*softplus(u); below the tail softplus(u) = exp(u) to within exp(2u)/2 and the product
@@ -204,7 +254,7 @@ SYMACT__INLINE double SYMACT_FN(symact__softplus_h)(double u, double *h)
 SYMACT__INLINE double SYMACT_FN(symact__mul_softplus)(double a, double u)
 {
     double h, sp = SYMACT_FN(symact__softplus_h)(u, &h);
-    return symact__sel(u < SYMACT__TAIL, SYMACT_FN(symact__scaled_tail)(a, h), a * sp);
+    return symact__sel(SYMACT_FN(symact__in_tail)(u), SYMACT_FN(symact__scaled_tail)(a, h), a * sp);
 }
 
 /* expm1(u) - u*exp(u), given eu = exp(u): for v = -u in [0, 2] the positive series
@@ -231,7 +281,7 @@ SYMACT__INLINE double SYMACT_FN(symact__expm1_sub_uexp)(double u)
  * overflow, no tanh [8]; below TAIL a*exp(u), scaled. */
 SYMACT__INLINE double SYMACT_FN(symact__mul_tanh_softplus)(double a, double u)
 {
-    int tail = u < SYMACT__TAIL, pos = u >= 0;
+    int tail = SYMACT_FN(symact__in_tail)(u), pos = u >= 0;
     double e = SYMACT_FN(symact__elem_exp)(symact__sel(tail, 0.5 * u, -fabs(u)));
     symact__dd t = symact__fast_two_sum(2.0, e); /* 2 + e, exact: 2 >= e */
     symact__dd n_neg = symact__dd_mul(symact__dd_make(e, 0.0), t);
