@@ -1,4 +1,5 @@
-"""CELU and Mish kernels at the points where earlier stable forms failed the 4-ULP budget.
+"""CELU and Mish kernels at the points where earlier stable forms failed the 4-ULP budget,
+and the C runtime's float-precision primitives against its double ones (at the end).
 
 Expected values are mpmath evaluations of the textbook formulas written here
 (CELU: Barron 2017, celu(x) = alpha*(exp(x/alpha) - 1) for x <= 0; Mish: Misra 2019,
@@ -160,3 +161,99 @@ def test_mish_float64_negative_side(C, backend):
             t = mpmath.mpf(float(xv))
             exact = +(t * mpmath.tanh(mpmath.log1p(mpmath.exp(t))))
         assert _ulps(got, exact, np.float64) <= 2, xv
+
+
+# --- the float-precision (f32x) primitives against the double ones -----------------------------
+#
+# Float kernels call the f32x versions, which drop the double versions' corrections (exact
+# quotient remainders, the subnormal tails); they must still give the double versions'
+# values at every argument a kernel or a precise function can pass them, infinite and huge
+# ones included: dropping the tail once made a*sigmoid(u) at a = u = -inf inf*0 = nan.
+
+_UNARY = ("softplus", "log_sigmoid", "sigmoid", "dsigmoid", "sech2", "expm1", "log1p", "expm1_sub_uexp")
+_BINARY = ("mul_sigmoid", "mul_dsigmoid", "mul_exp", "mul_softplus", "mul_tanh_softplus")
+
+
+@pytest.fixture(scope="module")
+def prim(tmp_path_factory):
+    import ctypes
+    import shutil
+    import subprocess
+
+    from symact.emit.c import BACKEND
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler")
+    src = BACKEND.standalone(["doubleword.h", "elementary.h", "primitives.h"])
+    for tag in ("f64", "f32x"):
+        for f in _UNARY:
+            src += (f"void p_{f}_{tag}(size_t n, const double *u, double *y)\n{{\n    size_t i;\n"
+                    f"    for (i = 0; i < n; ++i)\n        y[i] = symact__{f}_{tag}(u[i]);\n}}\n")
+        for f in _BINARY:
+            src += (f"void p_{f}_{tag}(size_t n, const double *a, const double *u, double *y)\n{{\n"
+                    f"    size_t i;\n    for (i = 0; i < n; ++i)\n        y[i] = symact__{f}_{tag}(a[i], u[i]);\n}}\n")
+    d = tmp_path_factory.mktemp("prim")
+    (d / "prim.c").write_text(src)
+    subprocess.run(["cc", "-O2", "-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fPIC", "-shared",
+                    "-o", str(d / "prim.so"), str(d / "prim.c"), "-lm"], check=True, capture_output=True, text=True)
+    return ctypes.CDLL(str(d / "prim.so"))
+
+
+def _call_prim(lib, name, *args):
+    import ctypes
+    args = [np.ascontiguousarray(a, dtype=np.float64) for a in args]
+    y = np.empty_like(args[0])
+    getattr(lib, f"p_{name}")(ctypes.c_size_t(y.size), *[a.ctypes.data_as(ctypes.c_void_p) for a in (*args, y)])
+    return y
+
+
+def _float_range_points():
+    """Infinities, float's and double's ends, the tails of exp (-707 and beyond, -745),
+    float's subnormal-producing arguments and ordinary ones, both signs."""
+    big = float(np.finfo(np.float32).max)
+    mags = [math.inf, big, 1e30, 800.0, 745.5, 707.5, 103.5, 88.0, 40.0, 20.5, 9.75, 1.0, 0.3, 1e-8, 1e-30, 0.0]
+    return np.array(sorted({s * m for m in mags for s in (1.0, -1.0)}))
+
+
+#: Below this a value rounds to a zero in float (half float's smallest subnormal): the
+#: f32x code flushes such results (its exp below -707, elementary.h).
+_FLOAT_ZERO = 2.0 ** -150
+
+
+def _same_value(a, b):
+    """a (f32x) is b (f64) as far as a float result can tell: both nan; or the same
+    infinity or a zero of the same sign; or, where b rounds to a zero in float, a zero or
+    as small; else within 2^-40 of b relative (the f32x bound, elementary.h)"""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if b == 0 or math.isinf(a) or math.isinf(b):
+        return a == b and math.copysign(1, a) == math.copysign(1, b)
+    if abs(b) < _FLOAT_ZERO:
+        return abs(a) < _FLOAT_ZERO
+    return abs(a - b) <= 2.0 ** -40 * abs(b)
+
+
+@pytest.mark.parametrize("f", _UNARY)
+def test_f32x_unary_primitive_is_the_double_one(prim, f):
+    u = _float_range_points()
+    if f == "log1p":
+        u = u[u >= -1]
+    got, want = _call_prim(prim, f"{f}_f32x", u), _call_prim(prim, f"{f}_f64", u)
+    bad = [(x, g, w) for x, g, w in zip(u.tolist(), got.tolist(), want.tolist()) if not _same_value(g, w)]
+    assert not bad, bad[:5]
+
+
+@pytest.mark.parametrize("f", _BINARY)
+def test_f32x_binary_primitive_is_the_double_one(prim, f):
+    """a*P(u) at every pair of the points with a finite, and at the four pairs of
+    infinities (a = u: silu's, gelu's mul_sigmoid(u, u) at +-inf; an infinite a with a
+    finite u is no argument of any caller: a is x or a product with x, u a multiple of
+    x)."""
+    p = _float_range_points()
+    a, u = (m.ravel() for m in np.meshgrid(p[np.isfinite(p)], p))
+    inf = [math.inf, -math.inf]
+    a = np.concatenate([a, [s for s in inf for _ in inf]])
+    u = np.concatenate([u, inf * 2])
+    got, want = _call_prim(prim, f"{f}_f32x", a, u), _call_prim(prim, f"{f}_f64", a, u)
+    bad = [(x, v, g, w) for x, v, g, w in zip(a.tolist(), u.tolist(), got.tolist(), want.tolist())
+           if not _same_value(g, w)]
+    assert not bad, bad[:5]

@@ -61,6 +61,22 @@ SYMACT__INLINE int SYMACT_FN(symact__in_tail)(double u)
 #endif
 }
 
+/* Where the tail's value, SYMACT__scaled_tail(a, h), replaces a product q of a and h for
+ * u < 0: in the tail; at float's precision where h underflowed to 0, which gives a zero
+ * of a's sign there, as the double versions do, where q would be inf*0 = nan for an
+ * infinite a (a direct argument: the kernel loops pass none, their limits are taken at
+ * +-FLT_MAX) */
+SYMACT__INLINE int SYMACT_FN(symact__use_tail)(int tail, double h)
+{
+#ifdef SYMACT_FLOAT_PRECISION
+    (void)tail;
+    return h == 0;
+#else
+    (void)h;
+    return tail;
+#endif
+}
+
 SYMACT__INLINE int SYMACT_FN(symact__is_small)(double e)
 {
 #ifdef SYMACT_FLOAT_PRECISION
@@ -181,7 +197,12 @@ SYMACT__INLINE double SYMACT_FN(symact__mul_dd_div)(double a, symact__dd n, syma
  * sign once h underflows */
 SYMACT__INLINE double SYMACT_FN(symact__scaled_tail)(double a, double h)
 {
+#ifdef SYMACT_FLOAT_PRECISION
+    (void)h; /* taken only where h is 0 (symact__use_tail) */
+    return copysign(0, a);
+#else
     return symact__sel(h == 0, copysign(0, a), (a * h) * h);
+#endif
 }
 
 /* a*sigmoid(u), the tail scaled [7]: with m = -|u| and h = exp(m) (exp(m/2) in the tail),
@@ -196,7 +217,7 @@ SYMACT__INLINE double SYMACT_FN(symact__mul_sigmoid)(double a, double u)
     /* a/(1 + e) or a e/(1 + e), 1 + e exact as a double-word: one rounding */
     double q = SYMACT_FN(symact__mul_dd_div)(a, symact__dd_make(symact__sel(pos, 1.0, e), 0.0),
                                       symact__fast_two_sum(1.0, e));
-    return symact__sel(pos | !tail, q, SYMACT_FN(symact__scaled_tail)(a, h));
+    return symact__sel(pos | !SYMACT_FN(symact__use_tail)(tail, h), q, SYMACT_FN(symact__scaled_tail)(a, h));
 }
 
 /* a*sigmoid(u)*sigmoid(-u) = a*e/(1 + e)^2, e = exp(-|u|), the tail scaled [7] */
@@ -214,7 +235,7 @@ SYMACT__INLINE double SYMACT_FN(symact__mul_dsigmoid)(double a, double u)
     symact__dd p = symact__two_prod(t.hi, t.hi);
     double q = SYMACT_FN(symact__mul_dd_div)(a, symact__dd_make(h, 0.0), symact__dd_make(p.hi, p.lo + 2 * t.hi * t.lo));
 #endif
-    return symact__sel(tail, SYMACT_FN(symact__scaled_tail)(a, h), q);
+    return symact__sel(SYMACT_FN(symact__use_tail)(tail, h), SYMACT_FN(symact__scaled_tail)(a, h), q);
 }
 
 /* sqrt(u^2 + c), c >= 0, without overflow of u^2 [10] */
@@ -238,7 +259,7 @@ SYMACT__INLINE double SYMACT_FN(symact__mul_exp)(double a, double u)
 {
     int tail = SYMACT_FN(symact__in_tail)(u);
     double h = SYMACT_FN(symact__elem_exp)(symact__sel(tail, 0.5 * u, u));
-    return symact__sel(tail, SYMACT_FN(symact__scaled_tail)(a, h), a * h);
+    return symact__sel(SYMACT_FN(symact__use_tail)(tail, h), SYMACT_FN(symact__scaled_tail)(a, h), a * h);
 }
 
 /* softplus(u) = max(u, 0) + log1p(h), h = exp(-|u|), returned with h; in the tail (u below
@@ -254,7 +275,8 @@ SYMACT__INLINE double SYMACT_FN(symact__softplus_h)(double u, double *h)
 SYMACT__INLINE double SYMACT_FN(symact__mul_softplus)(double a, double u)
 {
     double h, sp = SYMACT_FN(symact__softplus_h)(u, &h);
-    return symact__sel(SYMACT_FN(symact__in_tail)(u), SYMACT_FN(symact__scaled_tail)(a, h), a * sp);
+    return symact__sel(SYMACT_FN(symact__use_tail)(SYMACT_FN(symact__in_tail)(u), h) & (u < 0),
+                       SYMACT_FN(symact__scaled_tail)(a, h), a * sp);
 }
 
 /* expm1(u) - u*exp(u), given eu = exp(u): for v = -u in [0, 2] the positive series
@@ -289,6 +311,6 @@ SYMACT__INLINE double SYMACT_FN(symact__mul_tanh_softplus)(double a, double u)
     symact__dd n_pos = symact__two_sum(1.0, 2 * e);
     symact__dd d_pos = symact__dd_add(n_pos, symact__two_prod(2 * e, e));
     double q = SYMACT_FN(symact__mul_dd_div)(a, symact__dd_sel(pos, n_pos, n_neg), symact__dd_sel(pos, d_pos, d_neg));
-    return symact__sel(tail, SYMACT_FN(symact__scaled_tail)(a, e), q);
+    return symact__sel(SYMACT_FN(symact__use_tail)(tail, e) & !pos, SYMACT_FN(symact__scaled_tail)(a, e), q);
 }
 
