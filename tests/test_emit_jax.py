@@ -138,6 +138,37 @@ def test_jit_and_vmap_agree_with_eager(dtype, x64):
         assert np.all((a == b) | (np.abs(a - b) <= tol)), f
 
 
+def _primitives(fn, x):
+    """The names of the XLA primitives in the trace of fn(x), sub-jaxprs included."""
+    names = set()
+
+    def walk(jaxpr):
+        for eqn in jaxpr.eqns:
+            names.add(eqn.primitive.name)
+            for v in eqn.params.values():
+                for sub in (v if isinstance(v, (list, tuple)) else [v]):
+                    if hasattr(sub, "jaxpr"):
+                        walk(sub.jaxpr if hasattr(sub.jaxpr, "eqns") else sub.jaxpr.jaxpr)
+                    elif hasattr(sub, "eqns"):
+                        walk(sub)
+    walk(jax.make_jaxpr(fn)(x).jaxpr)
+    return names
+
+
+@pytest.mark.parametrize("name,op", [("tanh", "tanh"), ("elu", "expm1"), ("softplus", "log1p"),
+                                     ("mish", "tanh")])
+def test_float32_takes_xlas_own_elementary_functions(name, op, x64):
+    """A float32 input's kernel (computed in float64, rounded once) calls XLA's expm1,
+    log1p and tanh, off by a few float64 ULP, which no float result sees; a float64
+    input's the double-double ones (accurate.py), which call none of them, also when
+    traced right after a float32 one (the choice is per call)."""
+    fn = getattr(J, name)
+    x = np.linspace(-3, 3, 7)
+    assert op in _primitives(fn, jnp.asarray(x, dtype=jnp.float32))
+    assert op not in _primitives(fn, jnp.asarray(x, dtype=jnp.float64))
+    assert op in _primitives(jax.grad(lambda v: jnp.sum(fn(v))), jnp.asarray(x, dtype=jnp.float32))
+
+
 def test_float32_works_without_64_bit_types():
     assert not jax.config.jax_enable_x64
     x = jnp.asarray([-13.2, -1.0, 2.0], dtype=jnp.float32)

@@ -18,7 +18,9 @@ Parameters are numbers (checked: finite, and the constraints) or arrays
 (differentiable, unchecked).
 """
 
+import contextlib
 import math
+import threading
 
 import jax
 import jax.numpy as jnp
@@ -27,11 +29,40 @@ from symact.emit.tensor.runtime.accurate import _acc_expm1, _acc_log1p, _acc_tan
 from symact.emit.tensor.runtime.api import _is_number, _kernel_for, _number, _run
 from symact.emit.tensor.runtime.vector import _VEC_FLOAT
 
-# XLA's own are off by up to 3, 2 and 6 ULP (see accurate.py): every kernel of this
-# module calls these names at run time, so rebinding them here replaces them everywhere.
-_expm1 = _acc_expm1
-_log1p = _acc_log1p
-_tanh = _acc_tanh
+#: Whether the kernel being traced (or run) is a float32 input's, set by _eval64 for the
+#: length of the call; per thread, since JAX may trace in several.
+_PRECISION = threading.local()
+
+
+@contextlib.contextmanager
+def _float_precision(on):
+    """The elementary functions below at float's precision while ``on``: a float32
+    input's kernel computes in float64 and rounds once, so XLA's own functions (off by a
+    few float64 ULP, about 2^-50) are far more accurate than its result needs, and than
+    the 2^-40 that float's double-word windows assume; the double-double versions cost
+    ten to fifty times as much on the CPU (their exp's table lookups)."""
+    before = getattr(_PRECISION, "float", False)
+    _PRECISION.float = on
+    try:
+        yield
+    finally:
+        _PRECISION.float = before
+
+
+# XLA's own are off by up to 3, 2 and 6 ULP (see accurate.py), too much for float64
+# results: every kernel of this module calls these names at run time, so defining them
+# here replaces them everywhere; read at trace time, so a jitted function holds the one
+# its input's dtype chose.
+def _expm1(x):
+    return jnp.expm1(x) if getattr(_PRECISION, "float", False) else _acc_expm1(x)
+
+
+def _log1p(x):
+    return jnp.log1p(x) if getattr(_PRECISION, "float", False) else _acc_log1p(x)
+
+
+def _tanh(x):
+    return jnp.tanh(x) if getattr(_PRECISION, "float", False) else _acc_tanh(x)
 
 _F64 = jnp.float64
 _F32 = jnp.float32
@@ -91,9 +122,10 @@ def _compute(params):
 def _eval64(kernel, x, params):
     """kernel(x, *params) in float64, unrounded (64-bit types enabled by the caller);
     float32 ``x`` takes the kernel's float form (float's windows, no pairs for rounded
-    arguments)."""
-    kernel = _kernel_for(kernel, x.dtype == _F64)
-    return _run(kernel, _widen(x), _compute(params))
+    arguments) and XLA's own expm1, log1p and tanh (_float_precision)."""
+    wide = x.dtype == _F64
+    with _float_precision(not wide):
+        return _run(_kernel_for(kernel, wide), _widen(x), _compute(params))
 
 
 def _apply(kernel, x, params):
