@@ -170,7 +170,8 @@ def test_mish_float64_negative_side(C, backend):
 # values at every argument a kernel or a precise function can pass them, infinite and huge
 # ones included: dropping the tail once made a*sigmoid(u) at a = u = -inf inf*0 = nan.
 
-_UNARY = ("softplus", "log_sigmoid", "sigmoid", "dsigmoid", "sech2", "expm1", "log1p", "expm1_sub_uexp")
+_UNARY = ("softplus", "log_sigmoid", "sigmoid", "dsigmoid", "sech2", "sech2_softplus", "expm1", "log1p",
+          "expm1_sub_uexp")
 _BINARY = ("mul_sigmoid", "mul_dsigmoid", "mul_exp", "mul_softplus", "mul_tanh_softplus")
 
 
@@ -257,3 +258,48 @@ def test_f32x_binary_primitive_is_the_double_one(prim, f):
     bad = [(x, v, g, w) for x, v, g, w in zip(a.tolist(), u.tolist(), got.tolist(), want.tolist())
            if not _same_value(g, w)]
     assert not bad, bad[:5]
+
+
+# --- sech(softplus(u))^2 (mish') -------------------------------------------------------------
+#
+# The sech^2 of a rounded softplus amplifies its rounding by 2 softplus(u): 57 ULP at u = 33.3125.
+# Points: both signs, the body and the tail (u > 42) and the subnormal results (u > 354),
+# arguments off the powers of two, the ends.
+
+_SECH2_SOFTPLUS_POINTS = [-1e300, -745.3, -40.1, -7.3, -1.17, -0.3, -1e-9, 0.0, 1e-9, 0.37, 1.9, 4.143984520169397,
+                          7.3, 20.7, 32.25, 33.3125, 41.9, 42.1, 97.3, 300.0, 354.7, 360.1, 371.9, 373.6, 745.3,
+                          1e300]
+
+
+def _sech2_softplus_exact(u: float):
+    with mpmath.workdps(60):
+        return +(mpmath.sech(mpmath.log1p(mpmath.exp(mpmath.mpf(u)))) ** 2)
+
+
+def _ulps_of(got, exact) -> float:
+    """|got - exact| in ulps of the double nearest to exact (the subnormal spacing at 0)."""
+    if not math.isfinite(got):
+        return math.inf
+    spacing = math.ulp(float(exact)) if float(exact) != 0 else math.ulp(0.0)
+    return float(abs(mpmath.mpf(got) - exact) / spacing)
+
+
+def test_sech2_softplus_c_double_within_two_ulp(prim):
+    """n^2/d^2 rounded once; exp(-u)'s own rounding counts about twice for u > 0 (e^2): 1.82
+    ULP at u = 4.144, the worst of 3,500 random points of [-50, 50] and [300, 380]."""
+    u = np.array(_SECH2_SOFTPLUS_POINTS)
+    got = _call_prim(prim, "sech2_softplus_f64", u)
+    worst = max(_ulps_of(g, _sech2_softplus_exact(v)) for v, g in zip(u.tolist(), got.tolist()))
+    assert worst <= 2.0, worst
+    assert _call_prim(prim, "sech2_softplus_f64", np.array([np.inf, -np.inf])).tolist() == [0.0, 1.0]
+
+
+def test_sech2_softplus_numpy_within_budget_where_the_old_form_fails():
+    u = np.array(_SECH2_SOFTPLUS_POINTS)
+    with np.errstate(all="ignore"):
+        got = symact_numpy._sech2_softplus(u)
+        old = symact_numpy._sech2(symact_numpy._softplus(u))
+    exact = [_sech2_softplus_exact(v) for v in u.tolist()]
+    assert max(_ulps_of(g, e) for g, e in zip(got.tolist(), exact)) <= 2.5
+    at = u.tolist().index(33.3125)
+    assert _ulps_of(float(old[at]), exact[at]) > 16

@@ -103,7 +103,8 @@ def _rounded_argument(b: float, xv: float):
     return h, lo, u
 
 
-_SIDE = {"exp": -1, "sigmoid": -1, "softplus": -1, "log_sigmoid": 1, "dsigmoid": 1, "erfc": 1}
+_SIDE = {"exp": -1, "sigmoid": -1, "softplus": -1, "log_sigmoid": 1, "dsigmoid": 1, "erfc": 1,
+         "sech2_softplus": 1}
 
 
 @pytest.mark.parametrize("impl, fn", [
@@ -113,6 +114,7 @@ _SIDE = {"exp": -1, "sigmoid": -1, "softplus": -1, "log_sigmoid": 1, "dsigmoid":
     ("log_sigmoid", lambda u: -mpmath.log1p(mpmath.exp(-u))),
     ("dsigmoid", lambda u: mpmath.exp(-u) / (1 + mpmath.exp(-u)) ** 2),
     ("erfc", mpmath.erfc),
+    ("sech2_softplus", lambda u: mpmath.sech(mpmath.log1p(mpmath.exp(u))) ** 2),
 ])
 def test_dw_variants_take_the_residual(impl, fn):
     """P(h + l) = P(h) + P'(h)*l: within the primitive's own accuracy at arguments whose
@@ -123,6 +125,9 @@ def test_dw_variants_take_the_residual(impl, fn):
               (1.703125, 9.7), (0.296875, 25.0))
     if impl == "erfc":  # its far tail, u = 5 .. 27
         points = ((1.703125, 15.3), (0.296875, 80.1), (1.5, 17.7), (1.702, 14.3), (0.296875, 90.0))
+    if impl == "sech2_softplus":  # u = 9 .. 358, about 4 exp(-2u): 0 beyond 373
+        points = ((1.703125, 150.3), (0.296875, 1100.1), (1.5, 200.3), (1.702, 100.1), (1.703125, 210.0),
+                  (1.703125, 5.3))
     for b, xv in points:
         xv *= _SIDE[impl]
         h, lo, u = _rounded_argument(b, xv)
@@ -210,8 +215,9 @@ def test_windowed_kernels_are_proved():
 
 def test_windows_take_the_sign_of_their_variable():
     """silu' and swish' cancel only where u = x (beta*x) < 0: their windows evaluate the pair
-    forms with |u| = -u, so exp(-|u|) and exp(u/2 - |u|/2) are the one exp(u); mish', whose
-    pair form keeps a |.| the sign does not decide, keeps its form."""
+    forms with |u| = -u, so exp(-|u|) and exp(u/2 - |u|/2) are the one exp(u); mish' (x < 0)
+    too: its pair forms (tanh and sech^2 of softplus in exp(min(x, 0)) and exp(-max(x, 0)))
+    become a rational function of exp(x) (exp(2x) its square), no log1p, no tanh."""
     for name, u in (("silu", x), ("swish", _beta * x)):
         k = next(k for k in kernels(catalogue.get(name)) if k.wrt == "x")
         for form in (k.stable, k.stable_float):
@@ -220,7 +226,8 @@ def test_windows_take_the_sign_of_their_variable():
             assert inside.atoms(sp.exp) == {sp.exp(u)}, inside
     k = next(k for k in kernels(catalogue.get("mish")) if k.wrt == "x")
     (inside,) = [e.args[0] for e, _ in k.stable.args if isinstance(e, P.dw_eval)]
-    assert inside.atoms(P.Primitive)
+    assert not inside.has(sp.Abs) and not inside.atoms(P.Primitive) and not inside.has(sp.log, sp.tanh)
+    assert inside.atoms(sp.exp) == {sp.exp(x), sp.exp(2 * x)}, inside
 
 
 def test_limits_at_infinity_where_the_form_has_none():

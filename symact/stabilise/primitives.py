@@ -237,7 +237,37 @@ class mul_tanh_softplus(Primitive):
 
     @classmethod
     def pair_form(cls, a, u):
-        return a * sp.tanh(softplus.pair_form(u))
+        # with p = exp(min(u, 0)) and q = exp(-max(u, 0)) (each in (0, 1], one of them 1):
+        # tanh(log(1 + e^u)) = (p^2 + 2pq)/(p^2 + 2pq + 2q^2), the e(2 + e)/(e^2 + 2e + 2)
+        # of e = e^u divided through by exp(2 max(u, 0)): sums of positive terms, no
+        # overflow, no tanh or log (the exponentials are sigmoid's and sech2_softplus's)
+        p, q = _exp_min_max(u)
+        n = p ** 2 + 2 * p * q
+        return a * n / (n + 2 * q ** 2)
+
+
+def _exp_min_max(u):
+    """(exp(min(u, 0)), exp(-max(u, 0))), written with |u|."""
+    return sp.exp((u - sp.Abs(u)) / 2), sp.exp(-(u + sp.Abs(u)) / 2)
+
+
+class sech2_softplus(Primitive):
+    """sech(softplus(u))^2 = 4(1 + e)^2/(e^2 + 2e + 2)^2, e = exp(u): a ratio of sums of
+    positive terms (for u > 0 divided through by exp(4u), in exp(-u)), never the sech^2
+    of a rounded softplus, whose rounding it would amplify by 2 softplus(u) (mish')."""
+
+    impl = "sech2_softplus"
+    argument = -1
+    formula = "1 - tanh(log(1 + exp(u)))^2"
+
+    @classmethod
+    def definition(cls, u):
+        return 1 - sp.tanh(sp.log(1 + sp.exp(u))) ** 2
+
+    @classmethod
+    def pair_form(cls, u):
+        p, q = _exp_min_max(u)
+        return 4 * ((p + q) * q / (p ** 2 + 2 * p * q + 2 * q ** 2)) ** 2
 
 
 class sqrt_sq_plus(Primitive):

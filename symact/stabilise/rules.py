@@ -379,6 +379,31 @@ def _tanh_softplus_product(node):
     return None
 
 
+def _tanh_softplus_terms(node):
+    """``c*tanh(softplus(u)) -> mul_tanh_softplus(c, u)`` for a term of a sum whose factor
+    c is free of x (those with a factor in x are ``_tanh_softplus_product``'s, which has
+    seen them first, bottom-up): one exponential and a quotient rounded once instead of
+    softplus's exp and log1p and then tanh's exponential (mish')."""
+    if not isinstance(node, sp.Add):
+        return None
+    terms, changed = [], False
+    for t in node.args:
+        c, rest = t.as_independent(x, as_Add=False)
+        if isinstance(rest, sp.tanh) and isinstance(rest.args[0], P.softplus):
+            terms.append(P.mul_tanh_softplus(c, rest.args[0].args[0]))
+            changed = True
+        else:
+            terms.append(t)
+    return sp.Add(*terms) if changed else None
+
+
+def _sech2_softplus(node):
+    """``sech2(softplus(u)) -> sech2_softplus(u)`` [9]."""
+    if isinstance(node, P.sech2) and isinstance(node.args[0], P.softplus):
+        return P.sech2_softplus(node.args[0].args[0])
+    return None
+
+
 def _softplus_scaled(node):
     """``softplus(c*u)/c -> u + softplus(-c*u)/c`` where c*u > 0: no overflow of c*u [1]."""
     if not isinstance(node, sp.Mul):
@@ -484,6 +509,16 @@ LOWER = [
          "a*tanh(softplus(u)) -> mul_tanh_softplus(a, u): scaled in the subnormal tail [8]",
          _tanh_softplus_product,
          example=(x * sp.tanh(P.softplus(x)), P.mul_tanh_softplus(x, x)), bad_at=-740.0),
+    Rule("tanh_softplus_terms",
+         "c*tanh(softplus(u)) -> mul_tanh_softplus(c, u) for c free of x: one exponential, "
+         "one rounding [8]",
+         _tanh_softplus_terms,
+         example=(sp.tanh(P.softplus(x)) + x, P.mul_tanh_softplus(1, x) + x)),
+    Rule("sech2_softplus",
+         "sech2(softplus(u)) -> sech2_softplus(u) = 4(1 + e)^2/(e^2 + 2e + 2)^2, e = exp(u): "
+         "the sech^2 of a rounded softplus amplifies its rounding by 2 softplus(u) [9]",
+         _sech2_softplus,
+         example=(P.sech2(P.softplus(x)), P.sech2_softplus(x)), bad_at=33.3125),
     Rule("softplus_scaled",
          "softplus(c*u)/c -> u + softplus(-c*u)/c where c*u > 0: c*u may overflow where the "
          "result (about u) is finite, e.g. beta = 64, x = 1e307 [1]",

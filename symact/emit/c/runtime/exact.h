@@ -376,6 +376,13 @@ SYMACT__INLINE double symact__sech2_dw_f64(symact__dd u)
     return symact__dw_times(symact__sech2_f64(u.hi), -2 * symact__elem_tanh_f64(u.hi) * symact__w_lo(u));
 }
 
+/* sech2_softplus(h + l) = sech2_softplus(h)*(1 - 2 tanh(softplus(h)) sigmoid(h) l) */
+SYMACT__INLINE double symact__sech2_softplus_dw_f64(symact__dd u)
+{
+    return symact__dw_times(symact__sech2_softplus_f64(u.hi),
+                            -2 * symact__mul_tanh_softplus_f64(symact__sigmoid_f64(u.hi), u.hi) * symact__w_lo(u));
+}
+
 SYMACT__INLINE double symact__mul_sigmoid_dw_f64(double a, symact__dd u)
 {
     return symact__mul_sigmoid_f64(symact__dw_times(a, symact__sigmoid_f64(-u.hi) * symact__w_lo(u)), u.hi);

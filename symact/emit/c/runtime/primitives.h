@@ -35,6 +35,8 @@
 #define SYMACT__SMALL 0x1p-30
 /* Above this |u|, exp(-2|u|) < 2^-60 and sech(u)^2 = 4 exp(-2|u|) to within 2^-59. */
 #define SYMACT__SECH2_TAIL 21.0
+/* Above this u, exp(-u) < 2^-60 and sech(softplus(u))^2 = 4 exp(-2u) to within 2^-59. */
+#define SYMACT__SECH2_SOFTPLUS_TAIL 42.0
 /* Above this |u|, u*u overflows: sqrt(u^2 + c) = |u|*sqrt(1 + (c/u)/u). */
 #define SYMACT__SQRT_BIG 0x1p500
 /* exp(q) is 0 below this. */
@@ -236,6 +238,37 @@ SYMACT__INLINE double SYMACT_FN(symact__mul_dsigmoid)(double a, double u)
     double q = SYMACT_FN(symact__mul_dd_div)(a, symact__dd_make(h, 0.0), symact__dd_make(p.hi, p.lo + 2 * t.hi * t.lo));
 #endif
     return symact__sel(SYMACT_FN(symact__use_tail)(tail, h), SYMACT_FN(symact__scaled_tail)(a, h), q);
+}
+
+/* sech(softplus(u))^2 = 1 - tanh(log(1 + exp(u)))^2 from e = exp(-|u|) [9]: (n/d)^2 with
+ * n = 2(1 + e), d = 2 + e(2 + e) for u < 0, and the same divided by exp(2u), n = 2e(1 + e),
+ * d = 1 + n, for u >= 0: sums of positive terms, no overflow, and never the sech^2 of a
+ * rounded softplus (which amplifies its rounding by 2 softplus(u)).  n^2 and d^2 as
+ * double-words and their quotient rounded once; in the tail 4 exp(-2u) itself, as
+ * exp(ln 4 - 2u) with ln 4 - 2u carried as hi + lo, rounded once also in the subnormals. */
+SYMACT__INLINE double SYMACT_FN(symact__sech2_softplus)(double u)
+{
+    int pos = u >= 0;
+#ifdef SYMACT_FLOAT_PRECISION
+    /* a few roundings of 2^-53, no tail: float's precision needs 2^-40 */
+    double e = SYMACT_FN(symact__elem_exp)(-fabs(u)), s = 1 + e;
+    double n = symact__sel(pos, 2 * e * s, 2 * s);
+    double q = n / symact__sel(pos, 1 + n, 2 + e * (2 + e));
+    return q * q;
+#else
+    double a = symact__sel(u < 800, u, 800); /* the result is 0 beyond 373: keep lo finite */
+    int tail = a > SYMACT__SECH2_SOFTPLUS_TAIL;
+    symact__dd l = symact__two_sum(symact__c_LN4[0], -2 * a);
+    double e = SYMACT_FN(symact__elem_exp_dd)(symact__sel(tail, l.hi, -fabs(u)), symact__sel(tail, l.lo + symact__c_LN4[1], 0));
+    symact__dd s = symact__fast_two_sum(1.0, e); /* 1 + e, exact: 1 >= e */
+    symact__dd n_pos = symact__dd_mul(symact__dd_make(2 * e, 0.0), s);
+    symact__dd n = symact__dd_sel(pos, n_pos, symact__dd_make(2 * s.hi, 2 * s.lo));
+    symact__dd d = symact__dd_sel(pos, symact__dd_add(symact__dd_make(1.0, 0.0), n_pos),
+                                  symact__dd_add(symact__dd_make(2.0, 0.0),
+                                                 symact__dd_mul(symact__dd_make(e, 0.0), symact__fast_two_sum(2.0, e))));
+    double q = SYMACT_FN(symact__mul_dd_div)(1.0, symact__dd_mul(n, n), symact__dd_mul(d, d));
+    return symact__sel(tail, e, q);
+#endif
 }
 
 /* sqrt(u^2 + c), c >= 0, without overflow of u^2 [10] */

@@ -28,6 +28,7 @@ from symact.emit.numpy.runtime.constants import _INV_FACT_DD, _INV_LN2, _LN2, _L
 from symact.emit.numpy.runtime.doubleword import _dd_add, _dd_div, _dd_mul, _fast_two_sum, _two_prod, _two_sum
 from symact.emit.numpy.runtime.primitives import (_TAIL, _dsigmoid, _expm1_sub_uexp, _log_sigmoid, _mul_dsigmoid,
                                                   _mul_exp, _mul_sigmoid, _mul_tanh_softplus, _scaled_tail, _sech2,
+                                                  _sech2_softplus,
                                                   _sigmoid, _softplus)
 
 # ln 2 in three parts (64 times the data file's ln(2)/64, exactly): k*part1 is exact for
@@ -343,6 +344,11 @@ def _dsigmoid_dw(h, l):
 def _sech2_dw(h, l):
     """sech2(h + l) = sech2(h)*(1 - 2 tanh(h)*l)."""
     return _dw_times(_sech2(h), -2 * numpy.tanh(h) * _w_lo((h, l)))
+
+
+def _sech2_softplus_dw(h, l):
+    """sech2_softplus(h + l) = sech2_softplus(h)*(1 - 2 tanh(softplus(h)) sigmoid(h)*l)."""
+    return _dw_times(_sech2_softplus(h), -2 * _mul_tanh_softplus(_sigmoid(h), h) * _w_lo((h, l)))
 
 
 def _mul_sigmoid_dw(a, h, l):

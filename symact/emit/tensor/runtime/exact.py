@@ -23,7 +23,8 @@ from symact.emit.tensor.runtime.ops import (_abs, _clip, _erfc, _exp, _expm1, _f
                                             _sign, _sqrt, _tanh, _where, _zeros_like)
 from symact.emit.tensor.runtime.primitives import (_TAIL, _dsigmoid, _expm1_sub_uexp, _log_sigmoid,
                                                    _mul_dsigmoid, _mul_exp, _mul_sigmoid, _mul_tanh_softplus,
-                                                   _scaled_tail, _sech2, _sigmoid, _softplus)
+                                                   _scaled_tail, _sech2, _sech2_softplus, _sigmoid,
+                                                   _softplus)
 
 
 
@@ -319,6 +320,11 @@ def _dsigmoid_dw(h, l):
 def _sech2_dw(h, l):
     """sech2(h + l) = sech2(h)*(1 - 2 tanh(h)*l)."""
     return _dw_times(_sech2(h), -2 * _tanh(h) * _w_lo((h, l)))
+
+
+def _sech2_softplus_dw(h, l):
+    """sech2_softplus(h + l) = sech2_softplus(h)*(1 - 2 tanh(softplus(h)) sigmoid(h)*l)."""
+    return _dw_times(_sech2_softplus(h), -2 * _mul_tanh_softplus(_sigmoid(h), h) * _w_lo((h, l)))
 
 
 def _mul_sigmoid_dw(a, h, l):

@@ -10,7 +10,7 @@ _SECH2_TAIL, _SMALL and _SQRT_BIG are the NumPy runtime's (the generated module
 holds them once), and so is _n_and_n_plus_2, which is operators only.  Pitfall numbers in brackets refer to docs/numerics.md.
 """
 
-from symact.emit.tensor.runtime.doubleword import _mul_err
+from symact.emit.tensor.runtime.doubleword import _dd_add, _dd_mul, _fast_two_sum, _mul_err
 from symact.emit.numpy.runtime.primitives import _SECH2_TAIL, _SMALL, _SQRT_BIG, _TAIL, _n_and_n_plus_2
 from symact.emit.tensor.runtime.ops import (_abs, _eager, _exp, _none, _full_like, _isfinite, _log1p, _maximum,
                                             _minimum, _ones_like, _opaque, _signed_zero, _sqrt, _tanh, _where)
@@ -84,7 +84,8 @@ def _mul_dd_div(a, nh, nl, bh, bl):
     """a*(nh + nl)/(bh + bl): q + residual/bh with a*nh and the remainder of the quotient
     exact (Dekker's product), so one rounding remains, the quotient's.  The corrections
     only where every product is finite and normal (elsewhere they are below an ULP of the
-    result, or the result is 0 or inf)."""
+    result, or the result is 0 or inf).  ``a`` may be a number (mul_tanh_softplus(1, x))."""
+    a = _full_like(nh, a)
     ph = a * nh
     q = ph / bh
     p = q * bh
@@ -107,6 +108,23 @@ def _mul_tanh_softplus(a, u):
     e = _exp(_minimum(u, 0.0))
     y = _where(u >= 0, a * _tanh(_softplus(_maximum(u, 0.0))), _mul_n_over_n2(a, e))
     return _scaled_tail(a, u, y, u < _TAIL)
+
+
+def _sech2_softplus(u):
+    """sech(softplus(u))^2 from e = exp(-|u|): (n/d)^2 with n = 2(1 + e), d = 2 + e(2 + e)
+    for u < 0, and the same divided by exp(2u), n = 2e(1 + e), d = 1 + n, for u >= 0: sums
+    of positive terms, no overflow, and no sech^2 of a rounded softplus, which would
+    amplify its rounding by 2 softplus(u) (57 ULP at u = 33.3125) [9].  n^2 and d^2 as
+    double-words, their quotient rounded once (plain arithmetic: 5.4 ULP)."""
+    e = _exp(-_abs(u))
+    pos = u >= 0
+    sh, sl = _fast_two_sum(1.0, e)                   # 1 + e, exact: 1 >= e
+    ph, pl = _dd_mul(2 * e, 0.0, sh, sl)             # 2e(1 + e)
+    th, tl = _fast_two_sum(2.0, e)
+    mh, ml = _dd_mul(e, 0.0, th, tl)                 # e(2 + e)
+    nh, nl = _where(pos, ph, 2 * sh), _where(pos, pl, 2 * sl)
+    dh, dl = _dd_add(_where(pos, 1.0, 2.0), 0.0, _where(pos, ph, mh), _where(pos, pl, ml))
+    return _mul_dd_div(1.0, *_dd_mul(nh, nl, nh, nl), *_dd_mul(dh, dl, dh, dl))
 
 
 def _sqrt_sq_plus(u, c):
