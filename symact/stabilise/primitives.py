@@ -79,6 +79,11 @@ def registry() -> dict[str, type[Primitive]]:
     return dict(sorted(out.items()))
 
 
+def _exp_min_max(u):
+    """(exp(min(u, 0)), exp(-max(u, 0))), written with |u|."""
+    return sp.exp((u - sp.Abs(u)) / 2), sp.exp(-(u + sp.Abs(u)) / 2)
+
+
 # --- the basic set (docs/numerics.md pitfall 1-4, 9) --------------------------------------
 
 class softplus(Primitive):
@@ -111,7 +116,7 @@ class sigmoid(Primitive):
     @classmethod
     def pair_form(cls, u):
         # exp(min(u, 0))/(1 + exp(-|u|)): no log, the denominator shared with dsigmoid(u)
-        return sp.exp((u - sp.Abs(u)) / 2) / (1 + sp.exp(-sp.Abs(u)))
+        return _exp_min_max(u)[0] / (1 + sp.exp(-sp.Abs(u)))
 
 
 class log_sigmoid(Primitive):
@@ -244,11 +249,6 @@ class mul_tanh_softplus(Primitive):
         p, q = _exp_min_max(u)
         n = p ** 2 + 2 * p * q
         return a * n / (n + 2 * q ** 2)
-
-
-def _exp_min_max(u):
-    """(exp(min(u, 0)), exp(-max(u, 0))), written with |u|."""
-    return sp.exp((u - sp.Abs(u)) / 2), sp.exp(-(u + sp.Abs(u)) / 2)
 
 
 class sech2_softplus(Primitive):

@@ -240,6 +240,13 @@ SYMACT__INLINE double SYMACT_FN(symact__mul_dsigmoid)(double a, double u)
     return symact__sel(SYMACT_FN(symact__use_tail)(tail, h), SYMACT_FN(symact__scaled_tail)(a, h), q);
 }
 
+/* n = e(2 + e) for 0 <= e <= 1 as a double-word (2 + e exact: 2 >= e): tanh(softplus(u))
+ * = n/(n + 2) and sech(softplus(u))^2 = 4(1 + e)^2/(n + 2)^2 for u < 0, e = exp(u) */
+SYMACT__INLINE symact__dd SYMACT_FN(symact__n_of)(double e)
+{
+    return symact__dd_mul(symact__dd_make(e, 0.0), symact__fast_two_sum(2.0, e));
+}
+
 /* sech(softplus(u))^2 = 1 - tanh(log(1 + exp(u)))^2 from e = exp(-|u|) [9]: (n/d)^2 with
  * n = 2(1 + e), d = 2 + e(2 + e) for u < 0, and the same divided by exp(2u), n = 2e(1 + e),
  * d = 1 + n, for u >= 0: sums of positive terms, no overflow, and never the sech^2 of a
@@ -264,8 +271,7 @@ SYMACT__INLINE double SYMACT_FN(symact__sech2_softplus)(double u)
     symact__dd n_pos = symact__dd_mul(symact__dd_make(2 * e, 0.0), s);
     symact__dd n = symact__dd_sel(pos, n_pos, symact__dd_make(2 * s.hi, 2 * s.lo));
     symact__dd d = symact__dd_sel(pos, symact__dd_add(symact__dd_make(1.0, 0.0), n_pos),
-                                  symact__dd_add(symact__dd_make(2.0, 0.0),
-                                                 symact__dd_mul(symact__dd_make(e, 0.0), symact__fast_two_sum(2.0, e))));
+                                  symact__dd_add(symact__dd_make(2.0, 0.0), SYMACT_FN(symact__n_of)(e)));
     double q = SYMACT_FN(symact__mul_dd_div)(1.0, symact__dd_mul(n, n), symact__dd_mul(d, d));
     return symact__sel(tail, e, q);
 #endif
@@ -338,9 +344,7 @@ SYMACT__INLINE double SYMACT_FN(symact__mul_tanh_softplus)(double a, double u)
 {
     int tail = SYMACT_FN(symact__in_tail)(u), pos = u >= 0;
     double e = SYMACT_FN(symact__elem_exp)(symact__sel(tail, 0.5 * u, -fabs(u)));
-    symact__dd t = symact__fast_two_sum(2.0, e); /* 2 + e, exact: 2 >= e */
-    symact__dd n_neg = symact__dd_mul(symact__dd_make(e, 0.0), t);
-    symact__dd d_neg = symact__dd_add(symact__dd_make(2.0, 0.0), n_neg);
+    symact__dd n_neg = SYMACT_FN(symact__n_of)(e), d_neg = symact__dd_add(symact__dd_make(2.0, 0.0), n_neg);
     symact__dd n_pos = symact__two_sum(1.0, 2 * e);
     symact__dd d_pos = symact__dd_add(n_pos, symact__two_prod(2 * e, e));
     double q = SYMACT_FN(symact__mul_dd_div)(a, symact__dd_sel(pos, n_pos, n_neg), symact__dd_sel(pos, d_pos, d_neg));

@@ -120,10 +120,10 @@ def _sech2_softplus(u):
     pos = u >= 0
     sh, sl = _fast_two_sum(1.0, e)                   # 1 + e, exact: 1 >= e
     ph, pl = _dd_mul(2 * e, 0.0, sh, sl)             # 2e(1 + e)
-    th, tl = _fast_two_sum(2.0, e)
-    mh, ml = _dd_mul(e, 0.0, th, tl)                 # e(2 + e)
+    _, _, bh, bl = _n_and_n_plus_2(e)                # 2 + e(2 + e)
+    dph, dpl = _dd_add(1.0, 0.0, ph, pl)
     nh, nl = _where(pos, ph, 2 * sh), _where(pos, pl, 2 * sl)
-    dh, dl = _dd_add(_where(pos, 1.0, 2.0), 0.0, _where(pos, ph, mh), _where(pos, pl, ml))
+    dh, dl = _where(pos, dph, bh), _where(pos, dpl, bl)
     return _mul_dd_div(1.0, *_dd_mul(nh, nl, nh, nl), *_dd_mul(dh, dl, dh, dl))
 
 
