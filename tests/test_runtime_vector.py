@@ -26,6 +26,8 @@ import mpmath as mp
 import numpy as np
 import pytest
 
+from symact.verify.grid import cotangent_at_mean
+
 REPO = Path(__file__).resolve().parents[1]
 CC = shutil.which("cc") or shutil.which("gcc")
 KERNELS = ("logsumexp", "softmax", "log_softmax", "logsumexp_grad", "softmax_vjp",
@@ -278,6 +280,37 @@ def test_vjp_cotangent_of_any_scale(backend, gscale):
         for k in ("softmax_vjp", "log_softmax_vjp"):
             err, i = max_ulps(getattr(backend, k)(x, g), exact[k], np.float64)
             assert err <= MAX_ULP, (k, x.size, i, err)
+
+
+def _cancellation(x, g, kernel):
+    """|L(g)| / sum_j |c_j g_j| for the linear form L of symact.verify.grid.cotangent_at_mean,
+    computed here on its own."""
+    with mp.workprec(200):
+        e = [mp.exp(mp.mpf(float(v)) - mp.mpf(float(x.max()))) for v in x]
+        y = [v / mp.fsum(e) for v in e]
+        c = [(1 if j == 0 else 0) - (y[j] if kernel == "softmax_vjp" else y[0]) for j in range(x.size)]
+        terms = [cj * mp.mpf(float(gj)) for cj, gj in zip(c, g)]
+        return float(abs(mp.fsum(terms)) / mp.fsum([abs(t) for t in terms]))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("kernel", ["softmax_vjp", "log_softmax_vjp"])
+def test_vjp_of_a_cotangent_at_the_weighted_mean(backend, kernel, dtype):
+    # dx_0 = y_0 (g_0 - sum g y) cancels by 2^-30 or more: plain double would lose about
+    # 2^-22 of it (8 million float ulps) and the C fast path's double-word 2^-75 more than
+    # float64's ulp, so the fast path must see that the entry is not certified and take
+    # the exact path (docs/numerics.md pitfall 13)
+    rng = np.random.default_rng(17)
+    for n in (3, 5, 40, 700):
+        for trial in range(4):
+            x = rng.uniform(-4, 4, n).astype(dtype)
+            g = cotangent_at_mean(x, kernel, dtype, rng)
+            ratio = _cancellation(x, g, kernel)
+            assert ratio < 2.0 ** -30, (n, trial, ratio)
+            exact = oracle(x.astype(np.float64), g.astype(np.float64))[kernel]
+            got = getattr(backend, kernel)(x, g)
+            err = ulps(got[0], exact[0], dtype)
+            assert err <= 1.0, (n, trial, ratio, err)
 
 
 def test_gradient_of_constant_cotangent_is_exactly_zero(backend):

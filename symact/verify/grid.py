@@ -24,7 +24,8 @@ patterns over the whole range and every 2^k-th float in [-50, 50].
 
 Vector kernels get rows (:func:`vector_rows`): lengths 1..3000, scales up to
 1e300 (f64) / 1e38 (f32), entries far below the max, a dominant entry, ties,
--inf entries, +inf entries, all -inf rows and nan rows.
+-inf entries, +inf entries, all -inf rows and nan rows, and cotangents at which a
+VJP entry cancels by about 2^-38 (:func:`cotangent_at_mean`).
 """
 
 from __future__ import annotations
@@ -231,7 +232,39 @@ def vector_rows(f: Format, seed: int = 20240521) -> list[Row]:
     add("two +inf", [np.inf, 0.0, np.inf, -np.inf])
     add("nan", [1.0, np.nan, 2.0])
     add("nan and +inf", [np.inf, np.nan])
+    for n in (3, 40, 700):
+        for kernel in ("softmax_vjp", "log_softmax_vjp"):
+            x = rng.uniform(-4.0, 4.0, n).astype(dt)
+            rows.append(Row(f"g at the mean ({kernel}) n={n}", x, cotangent_at_mean(x, kernel, dt, rng)))
     return rows
+
+
+def cotangent_at_mean(x: np.ndarray, kernel: str, dtype, rng) -> np.ndarray:
+    """A cotangent g (of ``dtype``) at which entry 0 of ``kernel``'s VJP cancels to about
+    2^-38 of its terms (``x`` has at least 3 entries).
+
+    dx_0 = y_0 L(g), y = softmax(x), with the linear form L(g) = g_0 - sum_j y_j g_j
+    (softmax_vjp) or g_0 - y_0 sum_j g_j (log_softmax_vjp): L vanishes where g_0 is the
+    weighted mean.  Starting from normal g, L is driven to 0 by g_1, rounded to float (L
+    is left at about 2^-24 of its terms, whatever the dtype), then by g_2 from 0, rounded
+    to 13 bits (2^-14 of that).  Plain double carries 2^-52 of the terms, 2^-14 of such
+    an output: a kernel's fast path must see it cannot resolve the row."""
+    with mpmath.workprec(200):
+        m = mpmath.mpf(float(np.max(x)))
+        e = [mpmath.exp(mpmath.mpf(float(v)) - m) for v in x]
+        s = mpmath.fsum(e)
+        y = [v / s for v in e]
+        c = [(1 if j == 0 else 0) - (y[j] if kernel == "softmax_vjp" else y[0]) for j in range(len(x))]
+        g = [mpmath.mpf(float(v)) for v in rng.standard_normal(len(x)).astype(dtype)]
+        g[2] = mpmath.mpf(0)
+
+        def form():
+            return mpmath.fsum([cj * gj for cj, gj in zip(c, g)])
+        g[1] = mpmath.mpf(float(np.float32(g[1] - form() / c[1])))
+        b = float(g[2] - form() / c[2])
+        _, k = np.frexp(b)
+        g[2] = mpmath.mpf(float(np.ldexp(np.round(np.ldexp(b, 13 - k)), k - 13)))
+    return np.array([float(v) for v in g], dtype=dtype)
 
 
 def row_is_special(row: Row) -> bool:

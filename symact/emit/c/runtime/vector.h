@@ -7,6 +7,7 @@
  * SYMACT_VF_TERM (the exponential of a shift: a double-word for double, a double for
  * float, whose results round once to float) and SYMACT_VF_FLOAT (1 for float, whose
  * softmax and log_softmax need no double-word at all) defined. */
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 
@@ -54,20 +55,21 @@ SYMACT__INLINE double SYMACT_FN(symact__vf_scan)(size_t n, const SYMACT_T *x, in
 
 /* Pass 2: R = S - 1 = sum over the entries below the max of exp(x_j - m), plus the
  * number of ties of the max less one, as a double-word; also *gsum = G = sum_j e_j (g_j - c)
- * (mode 1, the softmax VJP) or sum_j g_j (mode 2, the log_softmax VJP).  A block at a
+ * (mode 1, the softmax VJP) or sum_j g_j (mode 2, the log_softmax VJP), and *gabs the sum
+ * of its terms' magnitudes (for the certificate, SYMACT__VF_CERT).  A block at a
  * time: the terms by an elementwise loop into buffers, then summed on the lanes. */
 SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x, double m,
                                                      const SYMACT_T *g, double c, int mode,
-                                                     symact__dd *gsum)
+                                                     symact__dd *gsum, double *gabs)
 {
     double th[SYMACT__BLOCK], tl[SYMACT__BLOCK], tie[SYMACT__BLOCK], ph[SYMACT__BLOCK], pl[SYMACT__BLOCK];
-    double rh[SYMACT__VL], rl[SYMACT__VL], tc[SYMACT__VL], gh[SYMACT__VL], gl[SYMACT__VL];
+    double rh[SYMACT__VL], rl[SYMACT__VL], tc[SYMACT__VL], gh[SYMACT__VL], gl[SYMACT__VL], ga[SYMACT__VL];
     symact__dd r = symact__dd_make(0.0, 0.0), gs = symact__dd_make(0.0, 0.0);
-    double ties = 0.0, lo = 0.0, glo = 0.0;
+    double ties = 0.0, lo = 0.0, glo = 0.0, gab = 0.0;
     size_t j0, j, b;
     int l;
     for (l = 0; l < SYMACT__VL; ++l) {
-        rh[l] = rl[l] = tc[l] = gh[l] = gl[l] = 0.0;
+        rh[l] = rl[l] = tc[l] = gh[l] = gl[l] = ga[l] = 0.0;
     }
     for (j0 = 0; j0 < n; j0 += SYMACT__BLOCK) {
         size_t len = n - j0 < SYMACT__BLOCK ? n - j0 : SYMACT__BLOCK;
@@ -101,20 +103,27 @@ SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x
                 rl[l] += t.lo + tl[b + l];
                 tc[l] += tie[b + l];
             }
+#if SYMACT_VF_FLOAT
+            /* the float VJPs sum in symact__vf_psums: float calls this with mode 0 only */
+#else
             if (mode == 1 || mode == 2) {
                 SYMACT__LANES
                 for (l = 0; l < SYMACT__VL; ++l) {
                     symact__dd t = symact__two_sum(gh[l], ph[b + l]);
                     gh[l] = t.hi;
                     gl[l] += t.lo + pl[b + l];
+                    ga[l] += fabs(ph[b + l]);
                 }
             }
+#endif
         }
         for (b = nb; b < len; ++b) {
             r = symact__dd_add(r, symact__dd_make(th[b], tl[b]));
             ties += tie[b];
-            if (mode == 1 || mode == 2)
+            if (mode == 1 || mode == 2) {
                 gs = symact__dd_add(gs, symact__dd_make(ph[b], pl[b]));
+                gab += fabs(ph[b]);
+            }
         }
     }
     for (l = 0; l < SYMACT__VL; ++l) {
@@ -124,16 +133,19 @@ SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x
         lo += t.lo + rl[l];
         gs.hi = u.hi;
         glo += u.lo + gl[l];
+        gab += ga[l];
         ties += tc[l];
     }
+    *gabs = gab;
     r = symact__fast_two_sum(r.hi, r.lo + lo);
     *gsum = symact__fast_two_sum(gs.hi, gs.lo + glo);
     /* ties - 1 is an integer: exact */
     return symact__dd_add(r, symact__dd_make(ties - 1.0, 0.0));
 }
 
-/* The VJPs' c: g at an entry equal to the max (any: the dominant entry's D = -G then has
- * no cancellation, docs/numerics.md pitfall 13). */
+/* The VJPs' c: g at an entry equal to the max (any: the dominant entry's D = -G then
+ * carries no rounding of a g - c term, docs/numerics.md pitfall 13; it still cancels
+ * where G does, which the certificate, SYMACT__VF_CERT, sees). */
 SYMACT__INLINE double SYMACT_FN(symact__vf_pick)(size_t n, const SYMACT_T *x, const SYMACT_T *g, double m)
 {
     double cg[SYMACT__VL], c = 0.0;
@@ -154,6 +166,32 @@ SYMACT__INLINE double SYMACT_FN(symact__vf_pick)(size_t n, const SYMACT_T *x, co
     return c;
 }
 
+/* The VJPs' certificate.  An output's numerator D = a S - P (softmax: a = g - c,
+ * P = sum e_j a_j) or g S - e P (log_softmax: P = sum g_j) cancels where g_i is near the
+ * weighted mean of g, without bound: its error is a fixed fraction of B = |a| S + A
+ * (resp. |g| S + e A), A the sum of the magnitudes of P's terms, and |D| can be any
+ * fraction of B.  The fast path computes D on its own accuracy only where |D| >= cert B
+ * for every entry of the row; a row with one entry below takes the exact path
+ * (vector_exact.h, double-double throughout), which is rare (an entry within
+ * cert of the mean: about 1 row in 1000 of random rows of 1000).  The test uses D and
+ * B in plain double from S, P and A, which is enough: it is off by 2^-52 B.  Where the
+ * cotangent is constant, every a_j and so P, A and D are exactly 0: certified.
+ * - Double rows: e_j to 2^-75 (symact__vf_expdd) and the sums in double-word carry
+ *   about 2^-74 B; with cert = SYMACT__VF_CERT_DW = 2^-18 that is 2^-56 of D, an
+ *   eighth of an ulp at most.
+ * - Float rows, in plain double: e_j = exp(x_j - m) of the exact shift to 2^-52
+ *   (symact__vf_exp_double), the softmax VJP's products e_j a_j round once more, and the
+ *   lane sums S = sum e_j, P = sum p_j are compensated (two-sum), so that S carries 2^-51
+ *   of itself and P 2^-51 of A, whatever n: D by one fused multiply-add carries at most
+ *   2^-50 B, and with cert = SYMACT__VF_CERT = 2^-20 at most 2^-30 of D; the products by
+ *   e_j and 1/S add a few 2^-53, so the output, rounded once to float, stays within
+ *   0.5 + 2^-5 ulp. */
+#define SYMACT__VF_CERT 0x1p-20
+#define SYMACT__VF_CERT_DW 0x1p-18
+
+#if SYMACT_VF_FLOAT
+/* (float cotangents: see symact_softmax_vjp) */
+#else
 /* Whether a cotangent row suits the fast path: finite, max |g| within [G_MIN, G_MAX]
  * (or all zero), so products with exp(x - m) stay normal. */
 SYMACT__INLINE int SYMACT_FN(symact__vf_g_ok)(size_t n, const SYMACT_T *g)
@@ -178,6 +216,8 @@ SYMACT__INLINE int SYMACT_FN(symact__vf_g_ok)(size_t n, const SYMACT_T *g)
     }
     return gm == 0.0 || (gm >= SYMACT__VF_G_MIN && gm <= SYMACT__VF_G_MAX);
 }
+
+#endif
 
 #if SYMACT_VF_FLOAT
 /* Float rows of softmax and log_softmax: R = S - 1 (the entries below the max, plus the
@@ -229,8 +269,105 @@ SYMACT__INLINE double SYMACT_FN(symact__vf_rest)(size_t n, const SYMACT_T *x, do
     /* ties - 1 is an integer: exact */
     return r + (ties - 1.0);
 }
+
+
+/* Pass 2 of the float VJPs: S, P (as compensated lane sums) and A; e_j into keep[j]
+ * unless keep is NULL.  p_j = e_j (g_j - c) where mode is 1, g_j where it is 2.  A is
+ * finite exactly when every g_j is (e_j <= 1, and e_j = 0 gives 0 inf = nan). */
+SYMACT__INLINE void SYMACT_FN(symact__vf_psums)(size_t n, const SYMACT_T *x, double m, const SYMACT_T *g,
+                                                double c, int mode, double *keep, double out[3])
+{
+    double ev[SYMACT__BLOCK], pv[SYMACT__BLOCK];
+    double sh[SYMACT__VL], sl[SYMACT__VL], ph[SYMACT__VL], pl[SYMACT__VL], ab[SYMACT__VL];
+    double s = 0.0, slo = 0.0, p = 0.0, plo = 0.0, a = 0.0;
+    size_t j0, j, b;
+    int l;
+    for (l = 0; l < SYMACT__VL; ++l)
+        sh[l] = sl[l] = ph[l] = pl[l] = ab[l] = 0.0;
+    for (j0 = 0; j0 < n; j0 += SYMACT__BLOCK) {
+        size_t len = n - j0 < SYMACT__BLOCK ? n - j0 : SYMACT__BLOCK;
+        SYMACT__LOOP
+        for (j = 0; j < len; ++j) {
+            double e = symact__vf_exp_double(symact__vf_shift((double)x[j0 + j], m));
+            ev[j] = e;
+            pv[j] = mode == 1 ? e * ((double)g[j0 + j] - c) : (double)g[j0 + j];
+        }
+        if (keep)
+            memcpy(keep + j0, ev, len * sizeof(double));
+        /* the tail (len mod VL) on the first lanes: the same order on every target */
+        for (b = 0; b < len; b += SYMACT__VL) {
+            int w = len - b < SYMACT__VL ? (int)(len - b) : SYMACT__VL;
+            SYMACT__LANES
+            for (l = 0; l < w; ++l) {
+                symact__dd t = symact__two_sum(sh[l], ev[b + l]);
+                symact__dd u = symact__two_sum(ph[l], pv[b + l]);
+                sh[l] = t.hi;
+                sl[l] += t.lo;
+                ph[l] = u.hi;
+                pl[l] += u.lo;
+                ab[l] += fabs(pv[b + l]);
+            }
+        }
+    }
+    for (l = 0; l < SYMACT__VL; ++l) {
+        symact__dd t = symact__two_sum(s, sh[l]);
+        symact__dd u = symact__two_sum(p, ph[l]);
+        s = t.hi;
+        slo += t.lo + sl[l];
+        p = u.hi;
+        plo += u.lo + pl[l];
+        a += ab[l];
+    }
+    out[0] = s + slo;
+    out[1] = p + plo;
+    out[2] = a;
+}
+
 #endif
 
+/* Whether every entry of a softmax VJP row is certified: |a_j S - P| >= cert (|a_j| S + A)
+ * (see SYMACT__VF_CERT; sp = S, P, A). */
+SYMACT__INLINE int SYMACT_FN(symact__vf_cert_softmax)(size_t n, const SYMACT_T *g, double c, const double sp[3],
+                                                       double cert)
+{
+    size_t j, nbad = 0;
+    /* an integer count: gcc vectorises the reduction without reassociating doubles */
+    SYMACT__LANES
+    for (j = 0; j < n; ++j) {
+        double a = (double)g[j] - c, d = symact__el_mla(a, sp[0], -sp[1]);
+        nbad += fabs(d) < cert * (fabs(a) * sp[0] + sp[2]);
+    }
+    return nbad == 0;
+}
+
+/* Whether every entry of a log_softmax VJP row is certified: |g_j S - e_j P| >=
+ * cert (|g_j| S + e_j A) (see SYMACT__VF_CERT); e_j from keep, or computed again where
+ * keep is NULL, to 2^-40 (symact__vf_exp_float): that moves the test by 2^-40 B, far
+ * below cert. */
+SYMACT__INLINE int SYMACT_FN(symact__vf_cert_log_softmax)(size_t n, const SYMACT_T *x, double m, const SYMACT_T *g,
+                                                          const double *keep, const double sp[3], double cert)
+{
+    size_t j, nbad = 0;
+    (void)keep; /* double rows keep no exponentials */
+    /* an integer count: gcc vectorises the reduction without reassociating doubles */
+#if SYMACT_VF_FLOAT
+    if (keep) {
+        SYMACT__LANES
+        for (j = 0; j < n; ++j) {
+            double gj = (double)g[j], d = symact__el_mla(gj, sp[0], -(keep[j] * sp[1]));
+            nbad += fabs(d) < cert * (fabs(gj) * sp[0] + keep[j] * sp[2]);
+        }
+        return nbad == 0;
+    }
+#endif
+    SYMACT__LANES
+    for (j = 0; j < n; ++j) {
+        double e = symact__vf_exp_float((double)x[j] - m);
+        double gj = (double)g[j], d = symact__el_mla(gj, sp[0], -(e * sp[1]));
+        nbad += fabs(d) < cert * (fabs(gj) * sp[0] + e * sp[2]);
+    }
+    return nbad == 0;
+}
 /* logsumexp = m + log1p(R); cols == 0 gives -inf (the empty sum). */
 int SYMACT_FN(symact_logsumexp)(size_t rows, size_t cols, const SYMACT_T *x, SYMACT_T *y)
 {
@@ -240,6 +377,7 @@ int SYMACT_FN(symact_logsumexp)(size_t rows, size_t cols, const SYMACT_T *x, SYM
         int slow;
         double m;
         symact__dd lg, r, unused;
+        double unused_abs;
         if (cols == 0) {
             y[i] = (SYMACT_T)-HUGE_VAL;
             continue;
@@ -249,7 +387,7 @@ int SYMACT_FN(symact_logsumexp)(size_t rows, size_t cols, const SYMACT_T *x, SYM
             SYMACT_FN(symact__vx_logsumexp)(1, cols, xr, y + i);
             continue;
         }
-        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused));
+        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused, &unused_abs));
         r = symact__two_sum(m, lg.hi);
         y[i] = (SYMACT_T)(r.hi + (r.lo + lg.lo));
     }
@@ -272,6 +410,7 @@ int SYMACT_FN(symact_softmax)(size_t rows, size_t cols, const SYMACT_T *x, SYMAC
         double inv, keep[SYMACT__VF_KEEP];
 #else
         symact__dd lg, unused;
+        double unused_abs;
 #endif
         if (slow) {
             SYMACT_FN(symact__vx_softmax)(1, cols, xr, yr);
@@ -291,7 +430,7 @@ int SYMACT_FN(symact_softmax)(size_t rows, size_t cols, const SYMACT_T *x, SYMAC
                 yr[j] = (SYMACT_T)(symact__vf_exp_float((double)xr[j] - m) * inv);
         }
 #else
-        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused));
+        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused, &unused_abs));
         SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
             symact__dd e = symact__vf_term(symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg));
@@ -323,6 +462,7 @@ int SYMACT_FN(symact_log_softmax)(size_t rows, size_t cols, const SYMACT_T *x, S
         double lf;
 #else
         symact__dd lg, unused;
+        double unused_abs;
 #endif
         if (slow) {
             SYMACT_FN(symact__vx_log_softmax)(1, cols, xr, yr);
@@ -336,7 +476,7 @@ int SYMACT_FN(symact_log_softmax)(size_t rows, size_t cols, const SYMACT_T *x, S
         for (j = 0; j < cols; ++j)
             yr[j] = (SYMACT_T)(((double)xr[j] - m) - lf);
 #else
-        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused));
+        lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused, &unused_abs));
         SYMACT__LOOP
         for (j = 0; j < cols; ++j) {
             symact__dd t = symact__vf_minus_log(symact__vf_shift((double)xr[j], m), lg);
@@ -348,8 +488,10 @@ int SYMACT_FN(symact_log_softmax)(size_t rows, size_t cols, const SYMACT_T *x, S
 }
 
 /* dx = y*(g - sum(g y)) as dx_i = y_i*D_i/S, D_i = (g_i - c) S - G, G = sum_j e_j (g_j - c),
- * c = g at a max entry: the dominant entry's D = -G does not cancel (docs/numerics.md
- * pitfall 13).  y_i and D_i/S as double-words, their product rounded once. */
+ * c = g at a max entry (so that a constant cotangent gives exactly 0; docs/numerics.md
+ * pitfall 13).  Double: y_i and D_i/S as double-words, their product rounded once; float:
+ * in plain double.  Either only where the row is certified (SYMACT__VF_CERT): D_i
+ * cancels, the dominant entry's -G too, where g_i is near the weighted mean of g. */
 int SYMACT_FN(symact_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, const SYMACT_T *g, SYMACT_T *dx)
 {
     size_t i, j;
@@ -361,14 +503,54 @@ int SYMACT_FN(symact_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, c
         SYMACT_T *dr = dx + i * cols;
         int slow;
         double m = SYMACT_FN(symact__vf_scan)(cols, xr, &slow), c;
+        double sp[3];
+#if SYMACT_VF_FLOAT
+        double keep[SYMACT__VF_KEEP], fi;
+#else
         symact__dd r, s, inv, gs, lg;
+#endif
+        /* a float cotangent is within G_MIN..G_MAX if finite, which the float path
+         * reads from A (symact__vf_psums) */
+#if SYMACT_VF_FLOAT
+        if (slow) {
+#else
         if (slow || !SYMACT_FN(symact__vf_g_ok)(cols, gr)) {
+#endif
             SYMACT_FN(symact__vx_softmax_vjp)(1, cols, xr, gr, dr);
             continue;
         }
         c = SYMACT_FN(symact__vf_pick)(cols, xr, gr, m);
-        r = SYMACT_FN(symact__vf_sums)(cols, xr, m, gr, c, 1, &gs);
+#if SYMACT_VF_FLOAT
+        /* float: in plain double where the row is certified (SYMACT__VF_CERT), e_j kept
+         * from the sums where the row fits the buffer; nothing is written before the
+         * certificate, so dx may be x or g */
+        SYMACT_FN(symact__vf_psums)(cols, xr, m, gr, c, 1, cols <= SYMACT__VF_KEEP ? keep : NULL, sp);
+        /* A is not finite where a cotangent is nan or +-inf */
+        if (!(sp[2] <= DBL_MAX) || !SYMACT_FN(symact__vf_cert_softmax)(cols, gr, c, sp, SYMACT__VF_CERT)) {
+            SYMACT_FN(symact__vx_softmax_vjp)(1, cols, xr, gr, dr);
+            continue;
+        }
+        fi = 1.0 / sp[0];
+        if (cols <= SYMACT__VF_KEEP) {
+            SYMACT__LOOP
+            for (j = 0; j < cols; ++j)
+                dr[j] = (SYMACT_T)((keep[j] * fi) * (symact__el_mla((double)gr[j] - c, sp[0], -sp[1]) * fi));
+        } else {
+            SYMACT__LOOP
+            for (j = 0; j < cols; ++j) {
+                double e = symact__vf_exp_double(symact__vf_shift((double)xr[j], m));
+                dr[j] = (SYMACT_T)((e * fi) * (symact__el_mla((double)gr[j] - c, sp[0], -sp[1]) * fi));
+            }
+        }
+#else
+        r = SYMACT_FN(symact__vf_sums)(cols, xr, m, gr, c, 1, &gs, &sp[2]);
         s = symact__vf_one_plus(r);
+        sp[0] = s.hi;
+        sp[1] = gs.hi;
+        if (!SYMACT_FN(symact__vf_cert_softmax)(cols, gr, c, sp, SYMACT__VF_CERT_DW)) {
+            SYMACT_FN(symact__vx_softmax_vjp)(1, cols, xr, gr, dr);
+            continue;
+        }
         /* 1/S once per row: a product per entry instead of two divisions */
         inv = symact__dd_div(symact__dd_make(1.0, 0.0), s);
         lg = symact__vec_log1p2(r);
@@ -385,12 +567,13 @@ int SYMACT_FN(symact_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, c
             /* where x_j = -inf, y = 0 exactly */
             dr[j] = (SYMACT_T)symact__sel(t.hi == -HUGE_VAL, 0.0, p.hi + (p.lo + (y.hi * q.lo + y.lo * q.hi)));
         }
+#endif
     }
     return 0;
 }
 
-/* dx = g - softmax(x)*sum(g) as dx_i = (g_i S - e_i G)/S, G = sum g, in double-word:
- * the dominant entry (e = 1: g S - G = g R - sum of the others) does not cancel. */
+/* dx = g - softmax(x)*sum(g) as dx_i = (g_i S - e_i G)/S, G = sum g, in double-word
+ * (double) or plain double (float), where the row is certified (SYMACT__VF_CERT). */
 int SYMACT_FN(symact_log_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *x, const SYMACT_T *g, SYMACT_T *dx)
 {
     size_t i, j;
@@ -402,12 +585,52 @@ int SYMACT_FN(symact_log_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *
         SYMACT_T *dr = dx + i * cols;
         int slow;
         double m = SYMACT_FN(symact__vf_scan)(cols, xr, &slow);
+        double sp[3];
+#if SYMACT_VF_FLOAT
+        double keep[SYMACT__VF_KEEP], fi;
+#else
         symact__dd s, inv, gs;
+#endif
+        /* a float cotangent is within G_MIN..G_MAX if finite, which the float path
+         * reads from A (symact__vf_psums) */
+#if SYMACT_VF_FLOAT
+        if (slow) {
+#else
         if (slow || !SYMACT_FN(symact__vf_g_ok)(cols, gr)) {
+#endif
             SYMACT_FN(symact__vx_log_softmax_vjp)(1, cols, xr, gr, dr);
             continue;
         }
-        s = symact__vf_one_plus(SYMACT_FN(symact__vf_sums)(cols, xr, m, gr, 0.0, 2, &gs));
+#if SYMACT_VF_FLOAT
+        /* float: in plain double where the row is certified (SYMACT__VF_CERT), as for the
+         * softmax VJP; where x_j = -inf, e_j = 0 and g_j S/S rounds to g_j in float */
+        SYMACT_FN(symact__vf_psums)(cols, xr, m, gr, 0.0, 2, cols <= SYMACT__VF_KEEP ? keep : NULL, sp);
+        if (!(sp[2] <= DBL_MAX) ||
+            !SYMACT_FN(symact__vf_cert_log_softmax)(cols, xr, m, gr, cols <= SYMACT__VF_KEEP ? keep : NULL, sp,
+                                                    SYMACT__VF_CERT)) {
+            SYMACT_FN(symact__vx_log_softmax_vjp)(1, cols, xr, gr, dr);
+            continue;
+        }
+        fi = 1.0 / sp[0];
+        if (cols <= SYMACT__VF_KEEP) {
+            SYMACT__LOOP
+            for (j = 0; j < cols; ++j)
+                dr[j] = (SYMACT_T)(symact__el_mla((double)gr[j], sp[0], -(keep[j] * sp[1])) * fi);
+        } else {
+            SYMACT__LOOP
+            for (j = 0; j < cols; ++j) {
+                double e = symact__vf_exp_double(symact__vf_shift((double)xr[j], m));
+                dr[j] = (SYMACT_T)(symact__el_mla((double)gr[j], sp[0], -(e * sp[1])) * fi);
+            }
+        }
+#else
+        s = symact__vf_one_plus(SYMACT_FN(symact__vf_sums)(cols, xr, m, gr, 0.0, 2, &gs, &sp[2]));
+        sp[0] = s.hi;
+        sp[1] = gs.hi;
+        if (!SYMACT_FN(symact__vf_cert_log_softmax)(cols, xr, m, gr, NULL, sp, SYMACT__VF_CERT_DW)) {
+            SYMACT_FN(symact__vx_log_softmax_vjp)(1, cols, xr, gr, dr);
+            continue;
+        }
         /* 1/S once per row: a product per entry instead of two divisions */
         inv = symact__dd_div(symact__dd_make(1.0, 0.0), s);
         SYMACT__LOOP
@@ -423,6 +646,7 @@ int SYMACT_FN(symact_log_softmax_vjp)(size_t rows, size_t cols, const SYMACT_T *
             /* where x_j = -inf, e = 0 exactly: dx = g */
             dr[j] = (SYMACT_T)symact__sel(d.hi == -HUGE_VAL, gj, n.hi + n.lo);
         }
+#endif
     }
     return 0;
 }

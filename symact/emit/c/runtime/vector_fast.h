@@ -109,13 +109,34 @@ SYMACT__INLINE symact__dd symact__vf_term_plain(symact__dd d)
  * normal, so one power of two scales e^r, with none of exp's range checks (k ln2 in
  * one part: an error of |k| 2^-55 in r, 2^-45 at most, and without FMA the rounding of
  * k ln2, 2^-43). */
-SYMACT__INLINE double symact__vf_exp_float(double d)
+SYMACT__INLINE double symact__vf_exp_float_own(double d)
 {
     double v = symact__el_mla(d, symact__c_INV_LN2, SYMACT__EL_SHIFT), kd = v - SYMACT__EL_SHIFT;
     double r = symact__el_mla(-kd, symact__c_LN2[0], d);
     double p = symact__el_pow2(symact__bits(v) - SYMACT__EL_SHIFT_BITS + 1023);
-    double y = symact__el_mla(p, symact__el_expm1_core_x(r), p);
-    return SYMACT__ELEM(symact__sel(d < -SYMACT__VF_SPREAD, 0.0, y), exp(d));
+    return symact__sel(d < -SYMACT__VF_SPREAD, 0.0, symact__el_mla(p, symact__el_expm1_core_x(r), p));
+}
+
+SYMACT__INLINE double symact__vf_exp_float(double d)
+{
+    return SYMACT__ELEM(symact__vf_exp_float_own(d), exp(d));
+}
+
+/* The float VJPs' e = exp(d) for d = dh + dl, -inf or -SPREAD <= dh <= 0: to 2^-52 (the
+ * reduction and e^r - 1 of symact__el_exp_dd, 2^-60, then 2^k (1 + s) by one fused
+ * multiply-add, the rounding of s.hi + s.lo counting times |s| < 0.42), with none of
+ * exp's range checks: 2^k is normal on the fast path's spread. */
+SYMACT__INLINE double symact__vf_exp_double_own(symact__dd d)
+{
+    symact__el_red e = symact__el_reduce(d.hi, d.lo);
+    symact__dd s = symact__el_expm1_core(e.rh, e.rl);
+    double p = symact__el_pow2(e.kb - SYMACT__EL_SHIFT_BITS + 1023);
+    return symact__sel(d.hi == -HUGE_VAL, 0.0, symact__el_mla(p, s.hi + s.lo, p));
+}
+
+SYMACT__INLINE double symact__vf_exp_double(symact__dd d)
+{
+    return SYMACT__ELEM(symact__vf_exp_double_own(d), exp(d.hi) + exp(d.hi) * d.lo);
 }
 
 /* S = 1 + R as a double-word */
