@@ -107,20 +107,21 @@ _SIDE = {"exp": -1, "sigmoid": -1, "softplus": -1, "log_sigmoid": 1, "dsigmoid":
          "sech2_softplus": 1}
 
 
-@pytest.mark.parametrize("impl, fn", [
-    ("exp", mpmath.exp),
-    ("sigmoid", lambda u: 1 / (1 + mpmath.exp(-u))),
-    ("softplus", lambda u: mpmath.log1p(mpmath.exp(u))),
-    ("log_sigmoid", lambda u: -mpmath.log1p(mpmath.exp(-u))),
-    ("dsigmoid", lambda u: mpmath.exp(-u) / (1 + mpmath.exp(-u)) ** 2),
-    ("erfc", mpmath.erfc),
-    ("sech2_softplus", lambda u: mpmath.sech(mpmath.log1p(mpmath.exp(u))) ** 2),
-])
-def test_dw_variants_take_the_residual(impl, fn):
-    """P(h + l) = P(h) + P'(h)*l: within the primitive's own accuracy at arguments whose
-    rounding alone costs tens to hundreds of ULP (pitfall 17), on the side where the
-    function amplifies it."""
-    worst_plain = 0.0
+#: (primitive, its definition) for the dw variants P(h + l) of both runtimes
+DW_CASES = {
+    "exp": mpmath.exp,
+    "sigmoid": lambda u: 1 / (1 + mpmath.exp(-u)),
+    "softplus": lambda u: mpmath.log1p(mpmath.exp(u)),
+    "log_sigmoid": lambda u: -mpmath.log1p(mpmath.exp(-u)),
+    "dsigmoid": lambda u: mpmath.exp(-u) / (1 + mpmath.exp(-u)) ** 2,
+    "erfc": mpmath.erfc,
+    "sech2_softplus": lambda u: mpmath.sech(mpmath.log1p(mpmath.exp(u))) ** 2,
+}
+
+
+def _dw_points(impl):
+    """(b, x) pairs whose u = b*x rounds by tens to hundreds of ULP of P(u) (pitfall 17),
+    on the side where P amplifies it."""
     points = ((1.703125, 354.19820926613215), (0.296875, 1644.55), (1.5, 472.3), (1.702, 300.1),
               (1.703125, 9.7), (0.296875, 25.0))
     if impl == "erfc":  # its far tail, u = 5 .. 27
@@ -128,18 +129,31 @@ def test_dw_variants_take_the_residual(impl, fn):
     if impl == "sech2_softplus":  # u = 9 .. 358, about 4 exp(-2u): 0 beyond 373
         points = ((1.703125, 150.3), (0.296875, 1100.1), (1.5, 200.3), (1.702, 100.1), (1.703125, 210.0),
                   (1.703125, 5.3))
-    for b, xv in points:
-        xv *= _SIDE[impl]
+    return [(b, xv * _SIDE[impl]) for b, xv in points]
+
+
+def _check_dw(impl, dw, plain):
+    """dw(h, l) within 2 ULP of P(h + l) at :func:`_dw_points`, where plain(h), the
+    primitive of the rounded argument, is more than 30 off at one point at least."""
+    worst_plain = 0.0
+    for b, xv in _dw_points(impl):
         h, lo, u = _rounded_argument(b, xv)
         with mpmath.workprec(300):
-            want = fn(u)
+            want = DW_CASES[impl](u)
         spacing = math.ulp(float(want)) if float(want) != 0 else 5e-324
-        got = float(getattr(E, f"_{impl}_dw")(np.float64(h), np.float64(lo)))
-        plain = float(getattr(E, f"_{impl}")(np.float64(h))) if impl not in ("exp", "erfc") else \
-            float(np.exp(h) if impl == "exp" else E._erfc(np.float64(h)))
-        assert abs(mpmath.mpf(got) - want) / spacing <= 2.0, (impl, b, xv)
-        worst_plain = max(worst_plain, float(abs(mpmath.mpf(plain) - want) / spacing))
+        assert abs(mpmath.mpf(float(dw(h, lo))) - want) / spacing <= 2.0, (impl, b, xv)
+        worst_plain = max(worst_plain, float(abs(mpmath.mpf(float(plain(h))) - want) / spacing))
     assert worst_plain > 30  # the residual is what makes the difference
+
+
+@pytest.mark.parametrize("impl", sorted(DW_CASES))
+def test_dw_variants_take_the_residual(impl):
+    """P(h + l) = P(h) + P'(h)*l: within the primitive's own accuracy at arguments whose
+    rounding alone costs tens to hundreds of ULP (pitfall 17), on the side where the
+    function amplifies it."""
+    plain = {"exp": np.exp, "erfc": E._erfc}.get(impl, getattr(E, f"_{impl}", None))
+    _check_dw(impl, lambda h, lo: getattr(E, f"_{impl}_dw")(np.float64(h), np.float64(lo)),
+              lambda h: plain(np.float64(h)))
 
 
 PAIR_FORM_CLASSES = [cls for cls in P.registry().values() if "pair_form" in vars(cls)]
@@ -270,6 +284,11 @@ _C_WRAPPERS = """
 #define T(name) void t_##name(double h, double l, double *out) { \\
     symact__dd r = symact__w_##name(symact__dd_make(h, l)); out[0] = r.hi; out[1] = r.lo; }
 T(exp) T(expm1) T(log) T(log1p) T(sqrt) T(tanh)
+#define D(name, plain) double t_dw_##name(double h, double l) { return symact__##name##_dw_f64(symact__dd_make(h, l)); } \
+    double t_plain_##name(double h) { return plain(h); }
+D(exp, symact__elem_exp_f64) D(erfc, symact__elem_erfc_f64) D(sigmoid, symact__sigmoid_f64)
+D(softplus, symact__softplus_f64) D(log_sigmoid, symact__log_sigmoid_f64) D(dsigmoid, symact__dsigmoid_f64)
+D(sech2_softplus, symact__sech2_softplus_f64)
 double t_exp_rem(double u, double k) { return symact__exp_rem_f64(u, k); }
 double t_sqrt_quad(double a, double u, double c) { return symact__sqrt_quad_f64(a, u, c); }
 void t_w_sqrt_quad(double a, double u, double c, double *out) {
@@ -302,6 +321,17 @@ def test_c_pair_functions(c_pairs, name):
         l = _lo(h)
         f(h, l, out)
         assert _rel((out[0], out[1]), _want(fn, h, l)) < 2.0 ** -95, (name, h)
+
+
+@pytest.mark.parametrize("impl", sorted(DW_CASES))
+def test_c_dw_variants_take_the_residual(c_pairs, impl):
+    """exact.h's P(h + l), as the NumPy runtime's above: within 2 ULP where the primitive
+    of the rounded argument alone is more than 30 off."""
+    dw, plain = getattr(c_pairs, f"t_dw_{impl}"), getattr(c_pairs, f"t_plain_{impl}")
+    dw.restype = plain.restype = ctypes.c_double
+    dw.argtypes = [ctypes.c_double, ctypes.c_double]
+    plain.argtypes = [ctypes.c_double]
+    _check_dw(impl, dw, plain)
 
 
 def _window_covers(stable, root: float, params: dict) -> bool:
