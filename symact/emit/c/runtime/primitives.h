@@ -157,6 +157,15 @@ SYMACT__INLINE double SYMACT_FN(symact__dsigmoid)(double u)
     return symact__sel(SYMACT_FN(symact__is_small)(e), e - 2 * e * e, SYMACT_FN(symact__over_one_plus_sq)(e, e));
 }
 
+/* exp(ln 4 - 2a) where tail, with ln 4 - 2a carried as hi + lo so that it is rounded
+ * once also in the subnormals, else exp(v): the tails of sech2 and sech2_softplus,
+ * 4 exp(-2a) */
+SYMACT__INLINE double SYMACT_FN(symact__exp_ln4_or)(double a, int tail, double v)
+{
+    symact__dd s = symact__two_sum(symact__c_LN4[0], -2 * a);
+    return SYMACT_FN(symact__elem_exp_dd)(symact__sel(tail, s.hi, v), symact__sel(tail, s.lo + symact__c_LN4[1], 0));
+}
+
 /* 1 - tanh(u)^2 = 4e/(1 + e)^2, e = exp(-2|u|) [9]; in the tail 4e itself, as
  * exp(ln 4 - 2|u|) with ln 4 - 2|u| carried as hi + lo, so the result is rounded once
  * also in the subnormals. */
@@ -169,8 +178,7 @@ SYMACT__INLINE double SYMACT_FN(symact__sech2)(double u)
 #else
     double a = symact__sel(fabs(u) < 800, fabs(u), 800); /* sech2 = 0 beyond 373: keep lo finite */
     int tail = a > SYMACT__SECH2_TAIL;
-    symact__dd s = symact__two_sum(symact__c_LN4[0], -2 * a);
-    double e = SYMACT_FN(symact__elem_exp_dd)(symact__sel(tail, s.hi, -2 * a), symact__sel(tail, s.lo + symact__c_LN4[1], 0));
+    double e = SYMACT_FN(symact__exp_ln4_or)(a, tail, -2 * a);
     double body = symact__sel(e < SYMACT__SMALL, 4 * (e - 2 * e * e), SYMACT_FN(symact__over_one_plus_sq)(4 * e, e));
     return symact__sel(tail, e, body);
 #endif
@@ -265,8 +273,7 @@ SYMACT__INLINE double SYMACT_FN(symact__sech2_softplus)(double u)
 #else
     double a = symact__sel(u < 800, u, 800); /* the result is 0 beyond 373: keep lo finite */
     int tail = a > SYMACT__SECH2_SOFTPLUS_TAIL;
-    symact__dd l = symact__two_sum(symact__c_LN4[0], -2 * a);
-    double e = SYMACT_FN(symact__elem_exp_dd)(symact__sel(tail, l.hi, -fabs(u)), symact__sel(tail, l.lo + symact__c_LN4[1], 0));
+    double e = SYMACT_FN(symact__exp_ln4_or)(a, tail, -fabs(u));
     symact__dd s = symact__fast_two_sum(1.0, e); /* 1 + e, exact: 1 >= e */
     symact__dd n_pos = symact__dd_mul(symact__dd_make(2 * e, 0.0), s);
     symact__dd n = symact__dd_sel(pos, n_pos, symact__dd_make(2 * s.hi, 2 * s.lo));
