@@ -300,6 +300,10 @@ def test_vjp_of_a_cotangent_at_the_weighted_mean(backend, kernel, dtype):
     # 2^-22 of it (8 million float ulps) and the C fast path's double-word 2^-75 more than
     # float64's ulp, so the fast path must see that the entry is not certified and take
     # the exact path (docs/numerics.md pitfall 13)
+    _check_cotangent_at_the_weighted_mean(backend, kernel, dtype)
+
+
+def _check_cotangent_at_the_weighted_mean(backend, kernel, dtype):
     rng = np.random.default_rng(17)
     for n in (3, 5, 40, 700):
         for trial in range(4):
@@ -311,6 +315,71 @@ def test_vjp_of_a_cotangent_at_the_weighted_mean(backend, kernel, dtype):
             got = getattr(backend, kernel)(x, g)
             err = ulps(got[0], exact[0], dtype)
             assert err <= 1.0, (n, trial, ratio, err)
+
+
+def _lse_near_zero_rows(dtype):
+    """Rows [a, b] whose logsumexp cancels to 2^-32 of |max| or more.  float32: the pairs
+    near -ln 2 that cancel most (a search over 2^22 of them, about 2^-34); plain float64
+    (2^-53 of the terms) is then 10 to 100 float ulps off.  float64: b = log(1 - e^a)
+    rounded, then k ulps away, so the cancellation runs from 2^-46 to 2^-33: the C fast
+    path's double-word sums (2^-75) lose up to 2^24 ulps there.  (Below 2^-50 even the
+    double-double kernels, 2^-104 of the terms, reach an ulp.)"""
+    if dtype == np.float32:
+        steps = np.arange(-1024, 1024, dtype=np.int32)
+        a = (np.float32(-np.log(2.0)).view(np.int32) + steps).view(np.float32).astype(np.float64)
+        m = np.maximum(a[:, None], a[None, :])
+        lse = np.abs(m + np.log1p(np.exp(-np.abs(a[:, None] - a[None, :]))))
+        best = np.argsort(lse, axis=None)[:6:2]     # (i, j) and (j, i) come in pairs
+        return [np.array([a[i], a[j]], dtype=np.float32) for i, j in zip(*np.unravel_index(best, lse.shape))]
+    rows = []
+    for a in (-0.6, -0.05, -1.7):
+        with mp.workprec(200):
+            b = float(mp.log(1 - mp.exp(mp.mpf(a))))
+        for k in (1000, -30000, 300000):
+            rows.append(np.array([a, (np.float64(b).view(np.int64) + k).view(np.float64)]))
+    return rows
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_logsumexp_that_cancels_to_near_zero(backend, dtype):
+    # m + log S is exact in the fast arithmetic unless it cancels: the fast paths (the C
+    # kernels' and the frameworks' float kernels) must hand such rows to the exact path
+    _check_logsumexp_near_zero(backend, dtype)
+
+
+def _check_logsumexp_near_zero(backend, dtype):
+    for x in _lse_near_zero_rows(dtype):
+        exact = oracle(x.astype(np.float64), None)["logsumexp"][0]
+        assert abs(float(exact)) < 2.0 ** -32 * abs(float(x.max())), (x, float(exact))
+        for row in (x, x[::-1], np.concatenate([x, [dtype(-200.0)]])):
+            got = backend.logsumexp(row)
+            assert ulps(float(got), exact, dtype) <= 1.0, (row, float(got), float(exact))
+
+
+# The torch and JAX backends (their loaders give symact_numpy's API): float rows take the
+# float-precision kernels with a certificate (symact/emit/tensor/runtime/vector.py), which
+# these rows must send to the double-double kernels.
+@pytest.fixture(scope="module", params=["torch", "jax"])
+def framework(request):
+    pytest.importorskip(request.param)
+    return importlib.import_module(f"symact.emit.{request.param}.loader").load()
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("kernel", ["softmax_vjp", "log_softmax_vjp"])
+def test_framework_vjp_of_a_cotangent_at_the_weighted_mean(framework, kernel, dtype):
+    _check_cotangent_at_the_weighted_mean(framework, kernel, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_framework_logsumexp_that_cancels_to_near_zero(framework, dtype):
+    _check_logsumexp_near_zero(framework, dtype)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_framework_float32_rows_within_budget(framework, kernel):
+    err, where = _worst(framework, kernel, np.float32)
+    assert err <= 1.0, f"{kernel}: {err:.2f} ULP at (row, n, index) {where}"
 
 
 def test_gradient_of_constant_cotangent_is_exactly_zero(backend):

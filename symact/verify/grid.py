@@ -24,8 +24,9 @@ patterns over the whole range and every 2^k-th float in [-50, 50].
 
 Vector kernels get rows (:func:`vector_rows`): lengths 1..3000, scales up to
 1e300 (f64) / 1e38 (f32), entries far below the max, a dominant entry, ties,
--inf entries, +inf entries, all -inf rows and nan rows, and cotangents at which a
-VJP entry cancels by about 2^-38 (:func:`cotangent_at_mean`).
+-inf entries, +inf entries, all -inf rows and nan rows, cotangents at which a
+VJP entry cancels by about 2^-38 (:func:`cotangent_at_mean`) and rows whose logsumexp
+cancels to about 2^-45 (float32) or 2^-42 (float64) of the max (:func:`logsumexp_near_zero`).
 """
 
 from __future__ import annotations
@@ -236,7 +237,31 @@ def vector_rows(f: Format, seed: int = 20240521) -> list[Row]:
         for kernel in ("softmax_vjp", "log_softmax_vjp"):
             x = rng.uniform(-4.0, 4.0, n).astype(dt)
             rows.append(Row(f"g at the mean ({kernel}) n={n}", x, cotangent_at_mean(x, kernel, dt, rng)))
+    for a in (-0.6, -1.7):
+        add(f"logsumexp near 0 (a={a})", logsumexp_near_zero(a, dt))
     return rows
+
+
+def logsumexp_near_zero(a: float, dtype) -> np.ndarray:
+    """A row of ``dtype`` whose logsumexp cancels deeply: m + log S is 2^-45 or less (float32)
+    or about 2^-42 (float64) of |m|, where a fast path's plain double (2^-53 of the terms, float
+    rows) or double-word sums (2^-75, double rows) are many ulps off.
+
+    float32: [a, b, c] with b = log(1 - e^a) rounded down (the sum of exponentials is then
+    1 to about 2^-25) and c = log of what is left, rounded (1 to about 2^-46).  float64:
+    [a, b] with b 3000 ulps from log(1 - e^a) (its sum is 1 to about 2^-42; beyond about
+    2^-50 even the double-double kernels, 2^-104 of the terms, reach an ulp)."""
+    with mpmath.workprec(200):
+        a = mpmath.mpf(float(np.asarray(a, dtype=dtype)))
+        b = float(mpmath.log(1 - mpmath.exp(a)))
+        if np.dtype(dtype) == np.float64:
+            return np.array([float(a), (np.float64(b).view(np.int64) + 3000).view(np.float64)])
+        bf = np.float32(b)
+        if mpmath.exp(a) + mpmath.exp(mpmath.mpf(float(bf))) >= 1:   # leave a positive rest
+            bf = np.nextafter(bf, np.float32(-np.inf))
+        b = mpmath.mpf(float(bf))
+        c = float(mpmath.log(1 - mpmath.exp(a) - mpmath.exp(b)))
+        return np.array([float(a), float(b), float(np.float32(c))], dtype=dtype)
 
 
 def cotangent_at_mean(x: np.ndarray, kernel: str, dtype, rng) -> np.ndarray:

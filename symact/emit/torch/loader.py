@@ -20,6 +20,9 @@ def load(out_dir=None, kernels=None, library: str = "symact"):
     module = import_generated(out_dir, library, "torch")
 
     def to_torch(a):
+        # torch takes no negative strides (a reversed view): those arrays are copied
+        if hasattr(a, "strides") and any(st < 0 for st in a.strides):
+            a = a.copy()
         return torch.as_tensor(a)
 
     def to_numpy(t):

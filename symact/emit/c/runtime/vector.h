@@ -368,7 +368,13 @@ SYMACT__INLINE int SYMACT_FN(symact__vf_cert_log_softmax)(size_t n, const SYMACT
     }
     return nbad == 0;
 }
-/* logsumexp = m + log1p(R); cols == 0 gives -inf (the empty sum). */
+/* logsumexp = m + log1p(R); cols == 0 gives -inf (the empty sum).  m + L cancels where
+ * the row's sum of exponentials is near 1 (lse near 0; m = -log n for n ties), without
+ * bound: L carries the error of R, about 2^-51 of L for float rows (their R in plain
+ * double) and 2^-74 for double ones, so a row stands only where |m + L| >= cert (|m| + L),
+ * cert as for the VJPs (SYMACT__VF_CERT: 2^-31 of the result for float;
+ * SYMACT__VF_CERT_DW: 2^-56 for double), and otherwise takes the exact path, whose L
+ * carries 2^-104. */
 int SYMACT_FN(symact_logsumexp)(size_t rows, size_t cols, const SYMACT_T *x, SYMACT_T *y)
 {
     size_t i;
@@ -389,6 +395,10 @@ int SYMACT_FN(symact_logsumexp)(size_t rows, size_t cols, const SYMACT_T *x, SYM
         }
         lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused, &unused_abs));
         r = symact__two_sum(m, lg.hi);
+        if (!(fabs(r.hi) >= (SYMACT_VF_FLOAT ? SYMACT__VF_CERT : SYMACT__VF_CERT_DW) * (fabs(m) + lg.hi))) {
+            SYMACT_FN(symact__vx_logsumexp)(1, cols, xr, y + i);
+            continue;
+        }
         y[i] = (SYMACT_T)(r.hi + (r.lo + lg.lo));
     }
     return 0;

@@ -174,3 +174,12 @@ def _fresh(x, v):
 
 def _put(y, index, v):
     return jnp.reshape(jnp.reshape(y, (-1,)).at[index].set(v), jnp.shape(y))
+
+
+def _rows_redone(bad, out, kernel, *rows):
+    """``out`` with the rows where ``bad`` replaced by ``kernel(*rows)`` (the torch file's):
+    under jit a ``lax.cond`` runs ``kernel`` only when some row is bad (on every row then,
+    selected; under vmap both sides run)."""
+    def redo():
+        return jnp.where(jnp.reshape(bad, bad.shape + (1,) * (out.ndim - 1)), kernel(*rows), out)
+    return jax.lax.cond(jnp.any(bad), redo, lambda: out)

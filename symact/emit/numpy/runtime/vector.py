@@ -13,8 +13,10 @@ while float64 work rounded once gives float32 results within 0.5 ULP plus
 a 2**-29 ULP double-rounding term. The C kernels do the same.
 For float32 (and float16) rows softmax, log_softmax and logsumexp need no
 double-double at all: plain float64 (exact shifts, NumPy's exp, a pairwise sum,
-log1p) is within about 2**-45 before the final rounding (_vec_narrow_state);
-the VJPs, whose dominant entries cancel, keep the double-double kernels.
+log1p) is within about 2**-45 before the final rounding (_vec_narrow_state),
+except where logsumexp's m + L or a VJP's numerator cancels (near lse = 0, near a
+cotangent's weighted mean): those rows carry a certificate (_VEC_CERT), as the C
+kernels' do, and the rows that fail it take the double-double kernels.
 """
 
 import math
@@ -34,6 +36,11 @@ _VEC_EXP_FLOOR = -746.0
 _VEC_VJP_FLOOR = -2000.0
 # The smallest normal float64.
 _TINY_NORMAL = float(numpy.finfo(numpy.float64).tiny)
+# The float rows' certificate (the C kernels' SYMACT__VF_CERT): a plain float64 result
+# stands where its numerator is at least this fraction of the sum of its terms'
+# magnitudes, whose error (a few 2^-53, and log2(n) 2^-53 from NumPy's pairwise sums) is
+# then below 2^-28 of it, a 16th of a float ulp.
+_VEC_CERT = 2.0 ** -20
 # Elements per block of the double-double exp (cache-sized temporaries).
 _VEC_BLOCK = 32768
 # 2**(j/64) as double-doubles, indexed by an array of j
@@ -326,8 +333,40 @@ def _vec_narrow_state(rows):
     rsum = e.sum(axis=1)                         # R: every entry but the first argmax
     e[ridx, k] = ek
     cnt = pin.sum(axis=1)
-    return {"m": ms, "d": d, "e": e, "R": rsum, "nan": nan, "pinf": pinf, "ninf": ninf, "pin": pin,
+    return {"m": ms, "d": d, "e": e, "R": rsum, "k": k, "nan": nan, "pinf": pinf, "ninf": ninf, "pin": pin,
             "cnt": numpy.maximum(cnt, 1).astype(numpy.float64)}
+
+
+def _vec_redo_uncertified(st, num, mag, out, core, rows, grows):
+    """``out`` with the rows where some |num| < _VEC_CERT mag (nan included) or that are
+    special (nan, +inf, all -inf) computed again by the double-double ``core``."""
+    bad = ~(numpy.abs(num) >= _VEC_CERT * mag).all(axis=1) | st["nan"] | st["pinf"] | st["ninf"]
+    if bad.any():
+        i = bad.nonzero()[0]
+        out[i] = core(rows[i], grows[i])
+    return out
+
+
+def _vec_softmax_vjp_narrow(rows, grows):
+    """The softmax VJP e_i D_i/S^2 (see :func:`_vec_core_softmax_vjp`) of float rows in plain
+    float64, certified: |D_i| >= _VEC_CERT (|a_i| S + sum_j |e_j a_j|), a = g - c."""
+    st = _vec_narrow_state(rows)
+    a = grows - grows[numpy.arange(rows.shape[0]), st["k"]][:, None]
+    e, s = st["e"], (1 + st["R"])[:, None]
+    ea = e * a
+    num = a * s - ea.sum(axis=1)[:, None]
+    mag = numpy.abs(a) * s + numpy.abs(ea).sum(axis=1)[:, None]
+    return _vec_redo_uncertified(st, num, mag, e * num / (s * s), _vec_softmax_vjp_core, rows, grows)
+
+
+def _vec_log_softmax_vjp_narrow(rows, grows):
+    """The log_softmax VJP (g_i S - e_i G)/S of float rows in plain float64, certified:
+    |g_i S - e_i G| >= _VEC_CERT (|g_i| S + e_i sum_j |g_j|)."""
+    st = _vec_narrow_state(rows)
+    e, s = st["e"], (1 + st["R"])[:, None]
+    num = grows * s - e * grows.sum(axis=1)[:, None]
+    mag = numpy.abs(grows) * s + e * numpy.abs(grows).sum(axis=1)[:, None]
+    return _vec_redo_uncertified(st, num, mag, num / s, _vec_log_softmax_vjp_core, rows, grows)
 
 
 def _vec_softmax_narrow(rows):
@@ -353,7 +392,7 @@ def _vec_lse_narrow(rows):
     out[st["nan"]] = numpy.nan
     out[st["ninf"]] = -numpy.inf
     out[st["pinf"]] = numpy.inf
-    close = numpy.abs(out) < 2.0 ** -20 * (numpy.abs(st["m"]) + lp)
+    close = ~(numpy.abs(out) >= _VEC_CERT * (numpy.abs(st["m"]) + lp))
     if close.any():
         i = close.nonzero()[0]
         out[i] = _vec_lse_core(rows[i])
@@ -484,7 +523,7 @@ def _vec_core_softmax_vjp(rows, grows):
     softmax (uniform over them); an all -inf row gives 0; nan in x gives a
     nan row.
     """
-    return _vec_blocked(_vec_softmax_vjp_core, rows, grows)
+    return _vec_blocked(_vec_softmax_vjp_core if rows.dtype == _F64 else _vec_softmax_vjp_narrow, rows, grows)
 
 
 def _vec_log_softmax_vjp_core(rows, grows):
@@ -521,7 +560,8 @@ def _vec_core_log_softmax_vjp(rows, grows):
     the limiting softmax (uniform over them); an all -inf row gives 0
     (masked); nan in x gives a nan row.
     """
-    return _vec_blocked(_vec_log_softmax_vjp_core, rows, grows)
+    return _vec_blocked(_vec_log_softmax_vjp_core if rows.dtype == _F64 else _vec_log_softmax_vjp_narrow,
+                        rows, grows)
 
 
 def _vec_lse_b_core(rows, brows):

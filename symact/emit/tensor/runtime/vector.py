@@ -16,7 +16,7 @@ from symact.emit.numpy.runtime.constants import (_EXP2_64, _INV_FACT_DD, _INV_LN
 from symact.emit.tensor.runtime.doubleword import _dd_add, _dd_div, _dd_mul, _fast_two_sum, _split, _two_prod, _two_sum
 from symact.emit.tensor.runtime.ops import (_INF, _abs, _amax, _any, _arange, _argmax, _cat, _exp, _floor, _frexp,
                                             _full_like, _isfinite, _isnan, _ldexp, _log, _log1p, _lookup, _maximum,
-                                            _nextafter, _rint, _sum, _where, _zeros_like, _eager, _all_finite)
+                                            _nextafter, _rint, _rows_redone, _sum, _where, _zeros_like, _eager, _all_finite)
 
 # Below this shifted argument exp() is 0 in float64 (e**-745 < 2**-1074 / 2).
 _VEC_EXP_FLOOR = -746.0
@@ -146,10 +146,12 @@ def _vec_rows(rows):
     return dict(finite=False, nan=nan, pinf=pinf, ninf=ninf, pin=pin, cnt=cnt, xs=xs, m=ms)
 
 
-def _vec_state(rows):
+def _vec_state(rows, log=True):
     """Row statistics every kernel shares: those of :func:`_vec_rows`, the exact shift
     dh + dl = x - m, exp(d) = 2**ek (eh + el) (0 below the VJP floor) and e + ec = exp(d),
-    the mask of the first argmax, S = 1 + R and L = log S as double-doubles."""
+    the mask of the first argmax, S = 1 + R and (``log``) L = log S as double-doubles.
+    The VJPs need no L: its series is some 800 operations, which on the few rows the float
+    kernels hand over (_rows_redone) cost more than the rest together."""
     st = _vec_rows(rows)
     xs, ms = st["xs"], st["m"]
     first = _arange(rows.shape[-1], rows)[None, :] == _argmax(xs, -1)[:, None]
@@ -166,8 +168,9 @@ def _vec_state(rows):
     rh, rl = _two_sum(rh, rl)
     sh, t = _two_sum(1.0, rh)
     sh, sl = _two_sum(sh, t + rl)
-    lh, ll = _vec_log1p2(rh, rl)
-    st.update(dh=dh, dl=dl, eh=eh, el=el, ek=ek, e=e, ec=ec, first=first, sh=sh, sl=sl, lh=lh, ll=ll)
+    st.update(dh=dh, dl=dl, eh=eh, el=el, ek=ek, e=e, ec=ec, first=first, sh=sh, sl=sl)
+    if log:
+        st["lh"], st["ll"] = _vec_log1p2(rh, rl)
     return st
 
 
@@ -230,7 +233,7 @@ def _vec_softmax_state(st):
 
 def _vec_softmax(rows):
     """exp(x_j - m)/S."""
-    return _vec_softmax_state(_vec_state(rows))
+    return _vec_softmax_state(_vec_state(rows, log=False))
 
 
 def _vec_logsumexp_grad(rows):
@@ -241,7 +244,7 @@ def _vec_logsumexp_grad(rows):
 def _vec_softmax_vjp(rows, grows):
     """y_i D_i/S, D_i = (g_i - c) S - sum_j e_j (g_j - c), c = g at the first argmax, in
     double-double (the dominant entry does not cancel), g scaled by a power of 2."""
-    st = _vec_state(rows)
+    st = _vec_state(rows, log=False)
     grows, gk = _vec_gscale(grows)
     c = _sum(_where(st["first"], grows, 0.0), -1)[:, None]
     ah, al = _two_sum(grows, -c)
@@ -269,7 +272,7 @@ def _vec_softmax_vjp(rows, grows):
 
 def _vec_log_softmax_vjp(rows, grows):
     """(g_i S - e_i G)/S, G = sum_j g_j, in double-double, g scaled by a power of 2."""
-    st = _vec_state(rows)
+    st = _vec_state(rows, log=False)
     grows, gk = _vec_gscale(grows)
     Gh, Gl = _vec_sum2(grows)
     Gh, Gl = Gh[:, None], Gl[:, None]
@@ -295,9 +298,18 @@ def _vec_log_softmax_vjp(rows, grows):
 # 2^-46 (|d| <= 104 where exp(d) is a float); exp, the sum of n terms (torch and XLA
 # sum pairwise) and the quotient add a few 2^-53 each, far below float's half ulp
 # (2^-24).  log_softmax takes log1p of R = S - 1 summed without the row's maxima (their
-# count minus one added exactly), so -log S stays accurate where S is near 1.  logsumexp
-# (m + log S cancels where m < 0) and the VJPs (g_i - sum_j y_j g_j cancels) keep the
-# double-double kernels, as the C float kernels do.
+# count minus one added exactly), so -log S stays accurate where S is near 1.
+# logsumexp (m + log S cancels near m = -log S) and the VJPs (g_i - sum_j y_j g_j cancels
+# near the weighted mean) are exact only where that cancellation is mild, so they carry a
+# certificate, as the C float kernels do (vector.h): a row's plain float64 result stands
+# where every output's numerator is at least _VEC_CERT of the magnitudes it sums (its
+# error, a few 2^-53 of them each and log2(n) 2^-53 from the pairwise sums, is then
+# below 2^-28 of it for rows up to 2^20 long, 2^-4 of a float ulp); the other rows (and
+# those with nan or infinities) are computed again by the double-double kernel, alone
+# (_rows_redone).
+
+# The certificate's ratio: |numerator| >= _VEC_CERT * (sum of the magnitudes of its terms).
+_VEC_CERT = 2.0 ** -20
 
 def _vec_float_parts(rows):
     """The row masks of :func:`_vec_rows`, d = x - m and e = exp(d) in float64."""
@@ -313,16 +325,60 @@ def _vec_softmax_x(rows):
     return _vec_special(out, st, _vec_pinf_share, 0.0)
 
 
-def _vec_log_softmax_x(rows):
-    """(x_j - m) - log1p(R), R = sum over the entries below the max of exp(x_i - m) plus
-    (the number of maxima - 1), at float precision."""
-    st, d, e = _vec_float_parts(rows)
+def _vec_float_r(d, e):
+    """R = S - 1: the sum of exp(x_i - m) over the entries below the max plus (the number
+    of maxima - 1), exact where S is near 1."""
     top = d == 0
-    r = _sum(_where(top, 0.0, e), -1) + (_sum(_where(top, 1.0, 0.0), -1) - 1.0)
-    out = d - _log1p(r)[:, None]
+    return _sum(_where(top, 0.0, e), -1) + (_sum(_where(top, 1.0, 0.0), -1) - 1.0)
+
+
+def _vec_log_softmax_x(rows):
+    """(x_j - m) - log1p(R) at float precision."""
+    st, d, e = _vec_float_parts(rows)
+    out = d - _log1p(_vec_float_r(d, e))[:, None]
     return _vec_special(out, st, _vec_pinf_log, -_INF)
+
+
+def _vec_uncertified(st, num, mag):
+    """The rows the float kernels leave to the double-double ones: some |num| below
+    _VEC_CERT * mag (or not finite: the comparison fails on nan), or a special row."""
+    bad = _any(~(_abs(num) >= _VEC_CERT * mag), -1)
+    return bad if st["finite"] else bad | st["nan"] | st["pinf"] | st["ninf"]
+
+
+def _vec_logsumexp_x(rows):
+    """m + log1p(R) at float precision; certified: |m + log S| >= _VEC_CERT (|m| + log S)."""
+    st, d, e = _vec_float_parts(rows)
+    lp = _log1p(_vec_float_r(d, e))
+    out = st["m"] + lp
+    bad = _vec_uncertified(st, out[:, None], (_abs(st["m"]) + lp)[:, None])
+    return _rows_redone(bad, out, _vec_logsumexp, rows)
+
+
+def _vec_softmax_vjp_x(rows, grows):
+    """e_i D_i/S^2, D_i = a_i S - A, a = g - c (c = g at the first argmax), A = sum_j e_j a_j,
+    at float precision; certified: |D_i| >= _VEC_CERT (|a_i| S + sum_j |e_j a_j|)."""
+    st, d, e = _vec_float_parts(rows)
+    first = _arange(rows.shape[-1], rows)[None, :] == _argmax(st["xs"], -1)[:, None]
+    a = grows - _sum(_where(first, grows, 0.0), -1)[:, None]
+    s = _sum(e, -1)[:, None]
+    ea = e * a
+    num = a * s - _sum(ea, -1)[:, None]
+    bad = _vec_uncertified(st, num, _abs(a) * s + _sum(_abs(ea), -1)[:, None])
+    return _rows_redone(bad, (e * num) / (s * s), _vec_softmax_vjp, rows, grows)
+
+
+def _vec_log_softmax_vjp_x(rows, grows):
+    """D_i/S, D_i = g_i S - e_i G, G = sum_j g_j, at float precision; certified:
+    |D_i| >= _VEC_CERT (|g_i| S + e_i sum_j |g_j|)."""
+    st, d, e = _vec_float_parts(rows)
+    s = _sum(e, -1)[:, None]
+    num = grows * s - e * _sum(grows, -1)[:, None]
+    bad = _vec_uncertified(st, num, _abs(grows) * s + e * _sum(_abs(grows), -1)[:, None])
+    return _rows_redone(bad, num / s, _vec_log_softmax_vjp, rows, grows)
 
 
 #: row kernel -> its float-precision version (float32, float16 and bfloat16 rows)
 _VEC_FLOAT = {_vec_softmax: _vec_softmax_x, _vec_logsumexp_grad: _vec_softmax_x,
-              _vec_log_softmax: _vec_log_softmax_x}
+              _vec_log_softmax: _vec_log_softmax_x, _vec_logsumexp: _vec_logsumexp_x,
+              _vec_softmax_vjp: _vec_softmax_vjp_x, _vec_log_softmax_vjp: _vec_log_softmax_vjp_x}

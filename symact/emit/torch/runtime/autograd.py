@@ -104,9 +104,11 @@ def _vector_eval64(kernel, x, dim, g=None, reduces=False):
     if shape[-1] == 0:
         return torch.full(shape[:-1], -math.inf, dtype=_F64, device=x.device) if reduces else moved
     rows = moved.reshape(-1, shape[-1])
+    # float rows take the float-precision row kernel where there is one (vector.py): every
+    # caller rounds the result to x's dtype
+    kernel = kernel if x.dtype == _F64 else _VEC_FLOAT.get(kernel, kernel)
     if g is None:
-        # float rows take the float-precision row kernel where there is one (vector.py)
-        out = (kernel if x.dtype == _F64 else _VEC_FLOAT.get(kernel, kernel))(rows)
+        out = kernel(rows)
     else:
         g = _floating(g)
         if g.shape != x.shape:

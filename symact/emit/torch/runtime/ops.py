@@ -245,3 +245,16 @@ def _put(y, index, v):
     y = y.contiguous()
     y.view(-1).index_copy_(0, index, _tensor(v, y).expand(index.shape).to(_F64))
     return y
+
+
+def _rows_redone(bad, out, kernel, *rows):
+    """``out`` (one result row, or one value, per row of ``rows``) with the rows where the
+    boolean ``bad`` holds replaced by ``kernel(*rows)`` of those rows: in eager mode
+    ``kernel`` runs on them alone, gathered, and not at all where no row is bad; traced
+    (torch.compile) on every row, selected."""
+    if _eager(out):
+        if _none(bad):
+            return out
+        index = _positions(bad)
+        return out.index_copy(0, index, kernel(*[r.index_select(0, index) for r in rows]).to(out.dtype))
+    return torch.where(bad.reshape(bad.shape + (1,) * (out.dim() - 1)), kernel(*rows), out)
