@@ -88,11 +88,14 @@ def numpy_pieces() -> list[dict]:
 
 
 def float_primitives() -> frozenset:
-    """The primitives with a float-precision version in runtime/precise.py (``_NAME_x``
-    beside ``_NAME``), which the float forms call.  Read, not imported: importing the
-    runtime imports a framework, and generating must work where neither is installed."""
-    tree = ast.parse((RUNTIME / "precise.py").read_text(encoding="utf-8"))
-    names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    """The primitives with a float-precision version in runtime/primitives.py or
+    runtime/precise.py (``_NAME_x`` beside ``_NAME``), which the float forms call.  Read,
+    not imported: importing the runtime imports a framework, and generating must work
+    where neither is installed."""
+    names = set()
+    for source in ("primitives.py", "precise.py"):
+        tree = ast.parse((RUNTIME / source).read_text(encoding="utf-8"))
+        names |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     return frozenset(n[1:-2] for n in names if n.endswith("_x") and n[:-2] in names)
 
 

@@ -108,10 +108,16 @@ def _kernel_for(kernel, wide):
     return kernel if wide else _FLOAT_KERNELS.get(kernel, kernel)
 
 
-def _run(kernel, x, params):
+#: The largest finite float32: float inputs' kernels take their limits at +-inf there (as
+#: the C float kernels do), which keeps the float-precision primitives' products finite.
+_FLT_MAX = 3.4028234663852886e38
+
+
+def _run(kernel, x, params, end=_MAX):
     """kernel(x, *params) on float64 ``x``: nan in gives nan out; at +-inf, where the stable
-    form gives nan (inf - inf, 0*inf), the value at the largest finite number of that sign,
-    the limit (as the NumPy runtime's _run).  With number (or 0-d) parameters those two
+    form gives nan (inf - inf, 0*inf), the value at the largest finite number of that sign
+    (``end``: float64's, or float's for the float forms), the limit (as the NumPy
+    runtime's _run).  With number (or 0-d) parameters those two
     points are evaluated on a two-entry array apart from ``x`` in torch's eager mode (only
     when some entry of ``x`` is not finite) and where the framework fuses best so
     (``_ENDS_APART``: jax), else appended to ``x`` (one call); with array parameters on
@@ -121,15 +127,15 @@ def _run(kernel, x, params):
         y = _full_like(x, kernel(x, *params))
         if _eager(x) and _all_finite(x):
             return y
-        ends = _constant((_MAX, -_MAX), x)
+        ends = _constant((end, -end), x)
         ends = _full_like(ends, kernel(ends, *params))
         top, bottom = ends[0], ends[1]
     elif numbers:
-        flat = _cat([_reshape(x, (-1,)), _constant((_MAX, -_MAX), x)], 0)
+        flat = _cat([_reshape(x, (-1,)), _constant((end, -end), x)], 0)
         ys = _full_like(flat, kernel(flat, *params))
         y, top, bottom = _reshape(ys[:-2], x.shape), ys[-2], ys[-1]
     else:
-        big = _full(_shape_of(*params), _MAX, x)
+        big = _full(_shape_of(*params), end, x)
         y = _full_like(x, kernel(x, *params))
         top, bottom = kernel(big, *params), kernel(-big, *params)
     y = _where(_isnan(x), x, y)

@@ -23,7 +23,7 @@ from symact.emit.tensor.runtime.doubleword import (_dd_add, _dd_div, _dd_mul, _f
 from symact.emit.tensor.runtime.api import _scatter
 from symact.emit.tensor.runtime.ops import (_abs, _all_finite, _clip, _eager, _erfc, _exp, _full_like, _isnan, _ldexp,
                                             _positions, _rint, _where, _zeros_like)
-from symact.emit.tensor.runtime.primitives import _mul_dsigmoid, _mul_sigmoid, _sigmoid
+from symact.emit.tensor.runtime.primitives import _mul_dsigmoid_x, _mul_sigmoid_x, _sigmoid_x
 
 
 def _pr_exp(hi, lo):
@@ -267,7 +267,7 @@ def _xndtr_grad_x(u):
 
 def _xsigcubic_x(u):
     """u*sigmoid(v), v = u*(K1 + K3 u^2), at float precision."""
-    return _mul_sigmoid(u, u * (_GELU_K1[0] + _GELU_K3[0] * (u * u)))
+    return _mul_sigmoid_x(u, u * (_GELU_K1[0] + _GELU_K3[0] * (u * u)))
 
 
 def _xsigcubic_grad_x(u):
@@ -275,5 +275,5 @@ def _xsigcubic_grad_x(u):
     w = u * u
     v = u * (_GELU_K1[0] + _GELU_K3[0] * w)
     vp = _GELU_K1[0] + _GELU_K3X3[0] * w
-    y = _sigmoid(v) + _mul_dsigmoid(u * vp, v)
+    y = _sigmoid_x(v) + _mul_dsigmoid_x(u * vp, v)
     return _pr_piece(y, u, (u >= -1.3) & (u <= -0.3), _pr_gelu_tanh_grad_root, -0.75)

@@ -162,3 +162,67 @@ def _expm1_sub_uexp(u):
     # (1 - u)*exp(u) is 0*inf at u = -inf; below -1500 it is 0 anyway (the limit is -1)
     ub = _where(small, 0.0, _maximum(u, -1500.0))
     return _where(small, series, (1 - ub) * _exp(ub) - 1)
+
+
+# Float-precision versions, which the float forms call (printed as _NAME_x: float32, float16
+# and bfloat16 inputs, computed in float64 and rounded once): the C runtime's
+# SYMACT_FLOAT_PRECISION versions (primitives.h).  Plain quotients carry a few 2^-53,
+# where float's precision needs 2^-40, so the small-e branches go; and no tail: a*exp(u)
+# below exp's normal range is below float's subnormals for every finite a of float's range
+# (the float kernels' limits at +-inf are taken at +-FLT_MAX, api.py's _run, as in C).
+# Each select they drop is a pass in eager torch, where torch.where costs six products.
+
+def _sigmoid_x(u):
+    """1/(1 + exp(-u)) at float precision: (1 or e)/(1 + e), e = exp(-|u|)."""
+    e = _exp(-_abs(u))
+    return _where(u >= 0, 1.0, e) / (1 + e)
+
+
+def _dsigmoid_x(u):
+    """e/(1 + e)^2 at float precision."""
+    e = _exp(-_abs(u))
+    t = 1 + e
+    return e / (t * t)
+
+
+def _sech2_x(u):
+    """4e/(1 + e)^2, e = exp(-2|u|), at float precision."""
+    e = _exp(-2 * _abs(u))
+    t = 1 + e
+    return 4 * e / (t * t)
+
+
+def _mul_sigmoid_x(a, u):
+    """a*sigmoid(u) at float precision: (a or a e)/(1 + e)."""
+    e = _exp(-_abs(u))
+    return _where(u >= 0, a, a * e) / (1 + e)
+
+
+def _mul_dsigmoid_x(a, u):
+    """a*e/(1 + e)^2 at float precision."""
+    e = _exp(-_abs(u))
+    t = 1 + e
+    return (a * e) / (t * t)
+
+
+def _mul_exp_x(a, u):
+    """a*exp(u) at float precision."""
+    return a * _exp(u)
+
+
+def _mul_tanh_softplus_x(a, u):
+    """a*tanh(log(1 + exp(u))) at float precision: a n/(n + 2), n = e(2 + e), for u < 0."""
+    e = _exp(_minimum(u, 0.0))
+    n = e * (2 + e)
+    return _where(u >= 0, a * _tanh(_softplus(_maximum(u, 0.0))), (a * n) / (n + 2))
+
+
+def _sech2_softplus_x(u):
+    """sech(softplus(u))^2 at float precision: (n/d)^2, n = 2e(1 + e), d = 1 + n for u >= 0,
+    n = 2(1 + e), d = 2 + e(2 + e) for u < 0, e = exp(-|u|)."""
+    e = _exp(-_abs(u))
+    pos = u >= 0
+    s = 1 + e
+    n = _where(pos, 2 * e * s, 2 * s)
+    q = n / _where(pos, 1 + n, 2 + e * (2 + e))
+    return q * q

@@ -17,7 +17,7 @@ import math
 
 import torch
 
-from symact.emit.tensor.runtime.api import _is_number, _kernel_for, _number, _run
+from symact.emit.tensor.runtime.api import _FLT_MAX, _MAX, _is_number, _kernel_for, _number, _run
 from symact.emit.tensor.runtime.vector import _VEC_FLOAT
 
 _F64 = torch.float64
@@ -41,9 +41,10 @@ def _compute(params):
 
 def _eval64(kernel, x, params):
     """kernel(x, *params) in float64, unrounded; float32, float16 and bfloat16 ``x`` take
-    the kernel's float form (float's windows, no pairs for rounded arguments)."""
-    kernel = _kernel_for(kernel, x.dtype == _F64)
-    return _run(kernel, x.to(_F64), _compute(params))
+    the kernel's float form (float's windows, no pairs for rounded arguments, the
+    float-precision primitives) and its limits at +-FLT_MAX."""
+    wide = x.dtype == _F64
+    return _run(_kernel_for(kernel, wide), x.to(_F64), _compute(params), _MAX if wide else _FLT_MAX)
 
 
 def _apply(kernel, x, params):
