@@ -170,7 +170,8 @@ def _expm1_sub_uexp(u):
 # where float's precision needs 2^-40, so the small-e branches go; and no tail: a*exp(u)
 # below exp's normal range is below float's subnormals for every finite a of float's range
 # (the float kernels' limits at +-inf are taken at +-FLT_MAX, api.py's _run, as in C).
-# Each select they drop is a pass in eager torch, where torch.where costs six products.
+# Each select they drop is a pass in eager torch, where torch.where costs about six
+# times a product.
 
 def _sigmoid_x(u):
     """1/(1 + exp(-u)) at float precision: (1 or e)/(1 + e), e = exp(-|u|)."""
