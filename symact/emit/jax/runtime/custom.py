@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 
 from symact.emit.tensor.runtime.accurate import _acc_expm1, _acc_log1p, _acc_tanh
-from symact.emit.tensor.runtime.api import _FLT_MAX, _MAX, _is_number, _kernel_for, _number, _run
+from symact.emit.tensor.runtime.api import _is_number, _number, _run_as
 from symact.emit.tensor.runtime.vector import _VEC_FLOAT
 
 #: Whether the kernel being traced (or run) is a float32 input's, set by _eval64 for the
@@ -125,7 +125,7 @@ def _eval64(kernel, x, params):
     arguments) and XLA's own expm1, log1p and tanh (_float_precision)."""
     wide = x.dtype == _F64
     with _float_precision(not wide):
-        return _run(_kernel_for(kernel, wide), _widen(x), _compute(params), _MAX if wide else _FLT_MAX)
+        return _run_as(kernel, _widen(x), _compute(params), wide)
 
 
 def _apply(kernel, x, params):

@@ -141,3 +141,9 @@ def _run(kernel, x, params, end=_MAX):
     y = _where(_isnan(x), x, y)
     y = _where((x == _INF) & _isnan(y), top, y)
     return _where((x == -_INF) & _isnan(y), bottom, y)
+
+
+def _run_as(kernel, x, params, wide):
+    """:func:`_run` of the kernel a float64 (``wide``) or narrower input takes
+    (:func:`_kernel_for`), with that form's limits: at +-float64's max, or at +-FLT_MAX."""
+    return _run(_kernel_for(kernel, wide), x, params, _MAX if wide else _FLT_MAX)

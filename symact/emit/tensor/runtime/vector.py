@@ -146,6 +146,11 @@ def _vec_rows(rows):
     return dict(finite=False, nan=nan, pinf=pinf, ninf=ninf, pin=pin, cnt=cnt, xs=xs, m=ms)
 
 
+def _vec_first(xs):
+    """The mask of each row's first argmax."""
+    return _arange(xs.shape[-1], xs)[None, :] == _argmax(xs, -1)[:, None]
+
+
 def _vec_state(rows, log=True):
     """Row statistics every kernel shares: those of :func:`_vec_rows`, the exact shift
     dh + dl = x - m, exp(d) = 2**ek (eh + el) (0 below the VJP floor) and e + ec = exp(d),
@@ -154,7 +159,7 @@ def _vec_state(rows, log=True):
     kernels hand over (_rows_redone) cost more than the rest together."""
     st = _vec_rows(rows)
     xs, ms = st["xs"], st["m"]
-    first = _arange(rows.shape[-1], rows)[None, :] == _argmax(xs, -1)[:, None]
+    first = _vec_first(xs)
     dh, dl = _two_sum(xs, -ms[:, None])
     dl = _where(_isfinite(dh), dl, 0.0)
     low = dh < _VEC_VJP_FLOOR
@@ -359,8 +364,7 @@ def _vec_softmax_vjp_x(rows, grows):
     """e_i D_i/S^2, D_i = a_i S - A, a = g - c (c = g at the first argmax), A = sum_j e_j a_j,
     at float precision; certified: |D_i| >= _VEC_CERT (|a_i| S + sum_j |e_j a_j|)."""
     st, d, e = _vec_float_parts(rows)
-    first = _arange(rows.shape[-1], rows)[None, :] == _argmax(st["xs"], -1)[:, None]
-    a = grows - _sum(_where(first, grows, 0.0), -1)[:, None]
+    a = grows - _sum(_where(_vec_first(st["xs"]), grows, 0.0), -1)[:, None]
     s = _sum(e, -1)[:, None]
     ea = e * a
     num = a * s - _sum(ea, -1)[:, None]

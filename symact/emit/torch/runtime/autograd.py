@@ -17,7 +17,7 @@ import math
 
 import torch
 
-from symact.emit.tensor.runtime.api import _FLT_MAX, _MAX, _is_number, _kernel_for, _number, _run
+from symact.emit.tensor.runtime.api import _is_number, _number, _run_as
 from symact.emit.tensor.runtime.vector import _VEC_FLOAT
 
 _F64 = torch.float64
@@ -44,7 +44,7 @@ def _eval64(kernel, x, params):
     the kernel's float form (float's windows, no pairs for rounded arguments, the
     float-precision primitives) and its limits at +-FLT_MAX."""
     wide = x.dtype == _F64
-    return _run(_kernel_for(kernel, wide), x.to(_F64), _compute(params), _MAX if wide else _FLT_MAX)
+    return _run_as(kernel, x.to(_F64), _compute(params), wide)
 
 
 def _apply(kernel, x, params):

@@ -256,5 +256,5 @@ def _rows_redone(bad, out, kernel, *rows):
         if _none(bad):
             return out
         index = _positions(bad)
-        return out.index_copy(0, index, kernel(*[r.index_select(0, index) for r in rows]).to(out.dtype))
+        return out.index_copy(0, index, kernel(*[r.index_select(0, index) for r in rows]))
     return torch.where(bad.reshape(bad.shape + (1,) * (out.dim() - 1)), kernel(*rows), out)
