@@ -209,3 +209,45 @@ def test_hoisted_calls_give_the_branches_values_bit_for_bit(tmp_path):
                 h = np.array([hoisted(v, b) for v in xs])
                 assert np.array_equal(a.view(np.uint64), h.view(np.uint64)), (wrt, tag, b)
     assert F32X.tag == "f32x"
+
+
+def _scalar_specs():
+    from symact.derive.kernels import kernel_specs
+    return [s for s in kernel_specs(catalogue.ENTRIES) if not s.vector]
+
+
+#: positions of nan and +-inf among 3 blocks of the C loops (SYMACT__BLOCK = 512 entries)
+#: and a few more: each block's first and last entry, a run over a block boundary, the
+#: array's last entry
+_SPECIAL_AT = [0, 1, 511, 512, 513, 700, *range(1000, 1100), 1535, 1536, 1542]
+
+
+@needs_cc
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_special_values_fold_in_wherever_they_sit(C, dtype):
+    """Each C loop finds a block's nan and +-inf in one pass and writes them over the form's
+    values afterwards (templates/c/symact.c.j2): for every scalar kernel, an entry's value
+    does not depend on its block, its neighbours or on the call being in place, nan gives
+    nan, and +-inf give the limits the NumPy backend gives."""
+    import symact_numpy as S
+
+    rng = np.random.default_rng(11)
+    n = 1543
+    special = np.zeros(n, dtype=bool)
+    special[_SPECIAL_AT] = True
+    x = rng.uniform(-30.0, 30.0, n)
+    x[special] = rng.choice([np.nan, np.inf, -np.inf], special.sum())
+    x = x.astype(dtype)
+    for spec in _scalar_specs():
+        f, ref = getattr(C, spec.name), getattr(S, spec.name)
+        y = f(x)
+        inplace = x.copy()
+        f(inplace, out=inplace)
+        np.testing.assert_array_equal(inplace, y, err_msg=spec.name)
+        # the finite entries alone: each in another block position, no special beside it
+        np.testing.assert_array_equal(f(x[~special].copy()), y[~special], err_msg=spec.name)
+        xs, ys = x[special], y[special]
+        nan = np.isnan(xs)
+        assert np.isnan(ys[nan]).all(), spec.name
+        np.testing.assert_array_equal(ys[~nan], ref(xs[~nan]), err_msg=spec.name)
+        assert ys.dtype == dtype

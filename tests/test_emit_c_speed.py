@@ -31,7 +31,10 @@ def _vectorisation(cc, tmp_path):
 
     def lines(what):
         return {int(m.group(1)) for m in re.finditer(r"symact\.c:(\d+):\d+: " + what, proc.stderr)}
-    return lines("optimized: loop vectorized"), lines("missed: couldn't vectorize loop")
+    # a loop whose body (the line after its head) gcc turned into memset (a derivative that
+    # is 0 everywhere, heaviside's) is the C library's vectorised code: it counts as vectorised
+    filled = {line - 1 for line in lines(r"missed: statement clobbers memory: __builtin_memset")}
+    return lines("optimized: loop vectorized") | filled, lines("missed: couldn't vectorize loop") - filled
 
 
 def _loops():

@@ -168,7 +168,12 @@ def _windows(expr):
 
 def _variant(printer, d: DType, expr) -> dict:
     lets, text = printer.doprint_shared(expr)
-    out = dict(_dtype_names(d), expr=text, lets=[{"name": n, "expr": e} for n, e in lets])
+    # IO: the type the kernel loop reads and writes (float for a float kernel computed in
+    # double: each entry is widened and rounded in the loop, so no buffer pass is needed)
+    # (IOS: libm's suffix for it; MAX is the IO type's largest finite value in every case)
+    out = dict(_dtype_names(d), IO="float" if d is F32X else d.ctype, expr=text,
+               lets=[{"name": n, "expr": e} for n, e in lets])
+    out["IOS"] = "f" if out["IO"] == "float" else ""
     split = _windows(expr) if printer.windows else None
     if split is not None:
         # the loop evaluates the form outside the windows everywhere (vectorised) and the

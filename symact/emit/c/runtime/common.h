@@ -36,8 +36,8 @@
 #define SYMACT__LOOP
 #endif
 
-/* Elements per block where float kernels compute in double: a buffer of doubles that
- * stays in the L1 cache. */
+/* Entries per block of a kernel loop: its special entries' and window entries'
+ * positions and values (a few arrays of this size) stay in the L1 cache. */
 #define SYMACT__BLOCK 512
 /* Entries per span where a windowed kernel looks for the entries its windows take: a
  * span without one costs a vectorised test (float windows take one entry in a few
@@ -87,10 +87,13 @@ SYMACT__INLINE double symact__from_bits(uint64_t u)
  * the compiler threads branches whose conditions are related (kd > 1000 here, kd < -1000
  * there) or specialises the code after one for a constant, leaving control flow the
  * loop vectoriser cannot if-convert; masks are plain arithmetic.  Both sides are
- * evaluated: the code keeps the unused one finite where it matters. */
+ * evaluated: the code keeps the unused one finite where it matters.  The mask is the
+ * negated flag as a signed integer of the lane's width: gcc vectorises that as one sign
+ * extension of the comparison, where 0 - (unsigned)flag costs a zero extension and a
+ * subtraction (10-25% of a float sigmoid or tanh). */
 SYMACT__INLINE uint64_t symact__sel_u64(int c, uint64_t a, uint64_t b)
 {
-    return b ^ ((a ^ b) & ((uint64_t)0 - (uint64_t)(c != 0)));
+    return b ^ ((a ^ b) & (uint64_t)(-(int64_t)(c != 0)));
 }
 
 SYMACT__INLINE double symact__sel(int c, double a, double b)
@@ -103,7 +106,7 @@ SYMACT__INLINE float symact__sel_f32(int c, float a, float b)
     uint32_t ua, ub;
     memcpy(&ua, &a, sizeof ua);
     memcpy(&ub, &b, sizeof ub);
-    ua = ub ^ ((ua ^ ub) & ((uint32_t)0 - (uint32_t)(c != 0)));
+    ua = ub ^ ((ua ^ ub) & (uint32_t)(-(int32_t)(c != 0)));
     memcpy(&a, &ua, sizeof a);
     return a;
 }
