@@ -9,7 +9,9 @@ log_softmax and logsumexp on rows of 1000), the median time of the forward pass
 and of forward + backward (the gradient of the sum) over ``--n`` elements, for
 symact's function and the framework's own (``torch.nn.functional.gelu``,
 ``jax.nn.gelu``, ...) in the same run, and their ratio (symact / framework: the
-cost of accuracy).  torch runs eagerly, and with ``--compile`` also under
+cost of accuracy).  torch runs eagerly on the printed kernels ("eager"), eagerly
+with the C library bound (``symact_torch.use_c_library(symact.c_library())``:
+"eager+C"; where a C compiler is found), and with ``--compile`` also under
 ``torch.compile`` (inductor; the compilation itself is not timed, and takes
 minutes for the larger kernels); JAX runs under ``jax.jit``.  One thread:
 ``torch.set_num_threads(1)``; XLA's CPU client with one thread (set before jax
@@ -63,12 +65,23 @@ def _resolve(path: str):
     return getattr(importlib.import_module(module), attr)
 
 
+def _c_library():
+    """The compiled C library's path, or None (with a note) where there is no compiler."""
+    import symact
+    from symact.emit.c.loader import compiler_found
+    if not compiler_found():
+        print("no C compiler ($CC or cc): no eager+C rows", file=sys.stderr)
+        return None
+    return symact.c_library()
+
+
 def torch_rows(names, dtypes, n, repeat, compile_too):
     import torch
 
     import symact_torch
 
     torch.set_num_threads(1)
+    c_path = _c_library()
     native_special = {"gelu_tanh": lambda x: torch.nn.functional.gelu(x, approximate="tanh")}
     for name in names:
         ours = getattr(symact_torch, name)
@@ -83,13 +96,20 @@ def torch_rows(names, dtypes, n, repeat, compile_too):
             shape = (n // 1000, 1000) if name in VECTOR else (n,)
             x = (torch.randn(shape, generator=gen, dtype=torch.float64) * 5).to(getattr(torch, dtype))
             modes = [("eager", ours_fn, theirs_fn)]
+            if c_path is not None:
+                modes.append(("eager+C", ours_fn, theirs_fn))
             if compile_too:
                 # each dtype and grad mode is a graph of its own; the default limit of 8
                 # per function would send the later ones back to eager
                 torch._dynamo.config.recompile_limit = 64
                 modes.append(("compile", torch.compile(ours_fn), torch.compile(theirs_fn)))
             for mode, a, b in modes:
-                yield ("torch", mode, name, dtype) + _pair(torch, a, b, x, repeat)
+                symact_torch.use_c_library(c_path if mode == "eager+C" else None)
+                try:
+                    timed = _pair(torch, a, b, x, repeat)
+                finally:
+                    symact_torch.use_c_library(None)
+                yield ("torch", mode, name, dtype) + timed
 
 
 def _pair(torch, a, b, x, repeat):

@@ -18,6 +18,7 @@ The public Python API, importable from here (loaded on first use, so
     symact.stable_forms(gelu)                        # every kernel's stable form, proved
     symact.generate(symact.ENTRIES, "out")           # render every backend into out/
     lib = symact.load_c()                            # the generated C, compiled, via ctypes
+    symact.c_library()                               # its shared library's path (compiled once)
     symact.verify.run(symact.ENTRIES, ["gelu"])      # ULP report against the oracle
 """
 
@@ -49,6 +50,7 @@ _API = {
     "stable_forms": ("symact.stabilise.forms", "kernels"),
     "generate": ("symact.emit.generate", "generate"),
     "load_c": ("symact.emit.c.loader", "load"),
+    "c_library": ("symact.emit.c.loader", "build"),
 }
 
 __all__ = ["__version__", *_API]

@@ -40,7 +40,7 @@ def test_module_imports_only_torch_and_the_standard_library():
 
 def test_every_kernel_and_module_is_public():
     names = [k.name for k in SPECS] + [class_name(e.name) for e in catalogue.ENTRIES]
-    assert sorted(T.__all__) == sorted(names)
+    assert sorted(T.__all__) == sorted(names + ["use_c_library"])
     assert all(callable(getattr(T, n)) for n in names)
     assert issubclass(T.Prelu, torch.nn.Module) and issubclass(T.Softmax, torch.nn.Module)
 
@@ -391,7 +391,20 @@ def test_unavailable_says_why(monkeypatch):
 def test_readme_training_step_runs(repo):
     text = (repo / "README.md").read_text()
     blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
-    (step,) = [b for b in blocks if "import symact_torch" in b]
+    (step,) = [b for b in blocks if "import symact_torch" in b and "loss.backward()" in b]
     namespace = {}
     exec(compile(step, "README.md", "exec"), namespace)
     assert all(p.grad is not None for p in namespace["model"].parameters())
+
+
+def test_readme_c_library_step_runs(repo, c_compiler):
+    text = (repo / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    (step,) = [b for b in blocks if "use_c_library(" in b]
+    try:
+        exec(compile(step, "README.md", "exec"), {})
+        assert T._C_LIB["lib"] is not None
+        x = torch.linspace(-5, 5, 11, dtype=F64)
+        assert torch.equal(T.gelu(x), torch.from_numpy(registry.get("c").load().gelu(x.numpy())))
+    finally:
+        T.use_c_library(None)

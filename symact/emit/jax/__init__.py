@@ -35,7 +35,7 @@ class JaxBackend(TensorBackend):
     framework = "jax"
     printer_class = JaxPrinter
     OPS = RUNTIME / "ops.py"
-    LAYER = RUNTIME / "custom.py"
+    LAYERS = (RUNTIME / "custom.py",)
     axis = "axis"
     modules = False
     accurate = True

@@ -154,10 +154,11 @@ def _check(constraints) -> list[dict]:
 
 class TensorBackend(Backend):
     """An array-framework backend: the shared context; a subclass names its framework
-    (the module its generated file imports), its ops and layer files (``OPS``, ``LAYER``),
-    its printer, the name of the axis argument and whether it makes module classes.
+    (the module its generated file imports), its ops file and layer files (``OPS``,
+    ``LAYERS``, included in that order after the shared runtime), its printer, the name of
+    the axis argument and whether it makes module classes.
 
-    The layer file provides what the printed calls use: ``_function(name, kernel,
+    The layer files provide what the printed calls use: ``_function(name, kernel,
     derivatives)`` and ``_vector_function(name, row_kernel, row_derivative, reduces)``
     (the differentiable activation), ``_call(fn, x, params)``, ``_call_vector(fn, x,
     axis)``, ``_apply(kernel, x, params)`` and ``_vector_apply(row_kernel, x, axis[, g],
@@ -168,7 +169,7 @@ class TensorBackend(Backend):
     framework = ""
     printer_class = None
     OPS: Path = Path()
-    LAYER: Path = Path()
+    LAYERS: tuple = ()
     #: the name of the axis argument of vector kernels (torch: dim, jax: axis)
     axis = "dim"
     #: whether the module gets a class per activation (torch.nn.Module)
@@ -187,7 +188,7 @@ class TensorBackend(Backend):
             if (f != "vector" or vector) and (f != "accurate" or self.accurate):
                 parts.append({"name": f"symact/emit/tensor/runtime/{f}.py",
                               "text": python_source(RUNTIME / f"{f}.py", drop)})
-        parts.append({"name": self._rel(self.LAYER), "text": python_source(self.LAYER, drop)})
+        parts += [{"name": self._rel(f), "text": python_source(f, drop)} for f in self.LAYERS]
         return parts
 
     @staticmethod
@@ -279,6 +280,7 @@ class TensorBackend(Backend):
             "axis": self.axis,
             "modules": self.modules,
             "public": public,
+            "kernel_names": [s.name for s in kernels],
             "constants": constant_lines(),
             "runtime": self.runtime_parts(kernels),
             "kernels": [self.scalar_kernel(s, forms[s.name], printer, float_printer) for s in kernels if not s.vector],

@@ -24,7 +24,8 @@ class TorchBackend(TensorBackend):
     framework = "torch"
     printer_class = TorchPrinter
     OPS = RUNTIME / "ops.py"
-    LAYER = RUNTIME / "autograd.py"
+    # native.py: the C library under the layer, for CPU tensors (use_c_library)
+    LAYERS = (RUNTIME / "native.py", RUNTIME / "autograd.py")
     axis = "dim"
     modules = True
     # The module computes in float64 for every dtype; the dtype only decides the rounding.

@@ -19,6 +19,7 @@ import torch
 
 from symact.emit.tensor.runtime.api import _is_number, _number, _run_as
 from symact.emit.tensor.runtime.vector import _VEC_FLOAT
+from symact.emit.torch.runtime.native import _c_rows, _c_scalar
 
 _F64 = torch.float64
 
@@ -48,9 +49,11 @@ def _eval64(kernel, x, params):
 
 
 def _apply(kernel, x, params):
-    """kernel(x, *params), rounded once to x's dtype."""
+    """kernel(x, *params), rounded once to x's dtype (by the C library where one is bound
+    and applies: native.py)."""
     x = _floating(x)
-    return _eval64(kernel, x, params).to(x.dtype)
+    y = _c_scalar(kernel, x, params)
+    return _eval64(kernel, x, params).to(x.dtype) if y is None else y
 
 
 def _call(fn, x, params):
@@ -81,11 +84,15 @@ def _function(name, kernel, derivatives):
         x, *tensors = ctx.saved_tensors
         it = iter(tensors)
         params = [next(it) if n is None else n for n in ctx.numbers]
-        g64 = g.to(_F64)
         out = [None] * (1 + len(params))
         for i, derivative in enumerate(derivatives):
             if ctx.needs_input_grad[i]:
-                d = g64 * _eval64(derivative, x, params)
+                # by the C library only d/dx: a parameter that needs a gradient is a tensor
+                c = _c_scalar(derivative, x, params) if i == 0 else None
+                if c is not None:
+                    out[i] = c.mul_(g)  # in place: c is the call's own (g*c, one allocation fewer)
+                    continue
+                d = g.to(_F64) * _eval64(derivative, x, params)
                 out[i] = d.to(x.dtype) if i == 0 else _reduce_to(d, params[i - 1])
         return tuple(out)
 
@@ -121,8 +128,11 @@ def _vector_eval64(kernel, x, dim, g=None, reduces=False):
 
 
 def _vector_apply(kernel, x, dim, g=None, reduces=False):
-    """A row kernel along ``dim``, rounded once to x's dtype."""
-    return _vector_eval64(kernel, x, dim, g, reduces).to(_floating(x).dtype)
+    """A row kernel along ``dim``, rounded once to x's dtype (by the C library where one
+    is bound and applies: native.py)."""
+    x = _floating(x)
+    y = _c_rows(kernel, x, dim, g, reduces)
+    return _vector_eval64(kernel, x, dim, g, reduces).to(x.dtype) if y is None else y
 
 
 def _vector_function(name, kernel, derivative, reduces):
@@ -136,10 +146,12 @@ def _vector_function(name, kernel, derivative, reduces):
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        if reduces:
-            dx = g.to(_F64).unsqueeze(ctx.dim) * _vector_eval64(derivative, x, ctx.dim)
-        else:
-            dx = _vector_eval64(derivative, x, ctx.dim, g)
+        if not reduces:
+            return _vector_apply(derivative, x, ctx.dim, g), None
+        c = _c_rows(derivative, x, ctx.dim, None, False)
+        if c is not None:
+            return c.mul_(g.unsqueeze(ctx.dim)), None
+        dx = g.to(_F64).unsqueeze(ctx.dim) * _vector_eval64(derivative, x, ctx.dim)
         return dx.to(x.dtype), None
 
     return type(f"_{name}_function", (torch.autograd.Function,), {

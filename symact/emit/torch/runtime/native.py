@@ -1,0 +1,155 @@
+"""The compiled C kernels under the torch layer: CPU tensors at the C library's speed.
+
+Printed in torch's operations, a kernel makes one pass over memory per operation, each
+in float64: eager torch takes a median of 14 times the framework's own function (up to
+250 times; docs/speed_frameworks.md), whatever the printing (one operation on 1e6
+float64 entries costs 0.3 to 4 ms on one thread, torch's whole float32 sigmoid 0.4
+ms).  The C kernels of the same stable forms are one vectorised loop.  ``use_c_library(path)`` binds the
+shared library compiled from this module's generated C (``symact.c_library()``
+compiles it and returns its path); from then on, in eager mode, a kernel runs the C
+kernel of its dtype where
+
+- the input is a float32 or float64 CPU tensor (made contiguous) and every parameter
+  is a number, and
+- no graph is being recorded through it: not under torch.compile (which traces the
+  printed kernels) and not on an input that requires grad while grad mode is on (the
+  printed kernels are differentiable, the C call is not: a derivative kernel called
+  on a leaf that requires grad, or a backward with create_graph=True, stays printed).
+
+Everything else (float16, bfloat16, other devices, tensor parameters) takes the
+printed kernels.  Both are measured by ``symact verify`` (the C and torch
+backends), so the switch changes values only within the verify budget.  The
+backward's product g*d is then formed in the input's dtype (one rounding more
+than the printed float64 product for float32 inputs; a parameter that needs a
+gradient is a tensor, whose kernels stay printed).  ``use_c_library(None)``
+switches it off.
+
+Large inputs are split into ``torch.get_num_threads()`` runs of entries (rows for the
+vector kernels), one C call each on a thread pool: ctypes releases the GIL during the
+call, and an entry's value does not depend on the run it is in (the C loops' blocks
+are independent), so the result has the same bits whatever the number of threads.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import torch
+
+#: the bound library (None: off), its functions by (C name, dtype), the thread pool and
+#: its number of threads
+_C_LIB = {"lib": None, "fns": {}, "pool": None}
+#: Entries (scalar kernels) or entries in rows (vector kernels) per thread at least: below
+#: a run of this size a thread costs more than it saves.
+_C_GRAIN = 1 << 16
+_C_TAGS = {torch.float32: "f32", torch.float64: "f64"}
+
+
+def use_c_library(path):
+    """Run eager CPU float32 and float64 kernels through the C library at ``path`` (the
+    shared library compiled from this module's generated C: ``symact.c_library()``);
+    ``None`` switches back to the kernels printed in torch's operations.  OSError if the
+    file cannot be loaded; ValueError if it lacks one of this module's kernels (a library
+    generated from other definitions)."""
+    if path is None:
+        _C_LIB["lib"], _C_LIB["fns"] = None, {}
+        return
+    import ctypes
+    lib = ctypes.CDLL(str(path))
+    for name in _C_NAMES:
+        for tag in _C_TAGS.values():
+            if not hasattr(lib, f"symact_{name}_{tag}"):
+                raise ValueError(f"{path} is not this module's C library: it has no symact_{name}_{tag}")
+    _C_LIB["lib"], _C_LIB["fns"] = lib, {}
+
+
+def _c_usable(x):
+    """Whether x may take the C library (see the module docstring)."""
+    return (_C_LIB["lib"] is not None and x.dtype in _C_TAGS and x.device.type == "cpu"
+            and not (x.requires_grad and torch.is_grad_enabled())
+            and not torch.compiler.is_compiling())
+
+
+def _c_function(name, dtype, args):
+    """The C function symact_<name>_<tag> with ``args`` (ctypes types) before its
+    parameters, bound once per dtype."""
+    key = (name, dtype, len(args))
+    fn = _C_LIB["fns"].get(key)
+    if fn is None:
+        import ctypes
+        fn = getattr(_C_LIB["lib"], f"symact_{name}_{_C_TAGS[dtype]}")
+        fn.restype = ctypes.c_int
+        fn.argtypes = args
+        _C_LIB["fns"][key] = fn
+    return fn
+
+
+def _c_check(name, rc, params):
+    if rc == 22:  # EINVAL: the parameters are checked before; not reached for valid input
+        raise ValueError(f"{name}: parameter constraint violated ({params!r})")
+    if rc != 0:
+        raise RuntimeError(f"symact_{name} returned {rc}")
+
+
+def _c_runs(count, per, call):
+    """call(start, stop) over [0, count) in runs of whole items (an item: ``per``
+    entries), one per thread where there are enough entries; the return codes."""
+    runs = max(1, min(torch.get_num_threads(), count * per // _C_GRAIN))
+    if runs == 1:
+        return [call(0, count)]
+    pool, size = _C_LIB["pool"] or (None, 0)
+    if size < runs:
+        if pool is not None:
+            pool.shutdown(wait=False)
+        pool = ThreadPoolExecutor(runs, thread_name_prefix="symact")
+        _C_LIB["pool"] = (pool, runs)
+    bounds = [count * i // runs for i in range(runs + 1)]
+    return list(pool.map(call, bounds[:-1], bounds[1:]))
+
+
+def _c_scalar(kernel, x, params):
+    """kernel(x, *params) by the C library, in x's dtype; None where it does not apply."""
+    if not _c_usable(x) or any(isinstance(p, torch.Tensor) for p in params):
+        return None
+    import ctypes
+    name = kernel.__name__[len("_k_"):]
+    scalar = ctypes.c_float if x.dtype == torch.float32 else ctypes.c_double
+    fn = _c_function(name, x.dtype, [ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p] + [scalar] * len(params))
+    xc = x.contiguous()
+    y = torch.empty_like(xc)
+    xp, yp, size = xc.data_ptr(), y.data_ptr(), xc.element_size()
+    for rc in _c_runs(xc.numel(), 1, lambda a, b: fn(b - a, xp + a * size, yp + a * size, *params)):
+        _c_check(name, rc, params)
+    return y
+
+
+def _c_rows(kernel, x, dim, g, reduces):
+    """A row kernel (``_vec_NAME``) along ``dim`` by the C library, in x's dtype; None
+    where it does not apply (the printed path then also reports bad arguments)."""
+    if not _c_usable(x) or x.dim() == 0 or isinstance(dim, bool) or not isinstance(dim, int):
+        return None
+    if g is not None and (not isinstance(g, torch.Tensor) or g.shape != x.shape or g.dtype != x.dtype
+                          or not _c_usable(g)):
+        return None
+    import ctypes
+    moved = torch.movedim(x, dim, -1)
+    shape = moved.shape
+    cols = shape[-1]
+    if cols == 0:
+        return None
+    rows = moved.reshape(-1, cols).contiguous()
+    arrays = [rows]
+    if g is not None:
+        arrays.append(torch.movedim(g, dim, -1).reshape(-1, cols).contiguous())
+    y = torch.empty(rows.shape[0] if reduces else rows.shape, dtype=x.dtype)
+    name = kernel.__name__[len("_vec_"):]
+    fn = _c_function(name, x.dtype, [ctypes.c_size_t, ctypes.c_size_t] + [ctypes.c_void_p] * (len(arrays) + 1))
+    row = cols * x.element_size()
+    ptrs = [a.data_ptr() for a in arrays]
+    out, out_row = y.data_ptr(), x.element_size() * (1 if reduces else cols)
+
+    def call(a, b):
+        return fn(b - a, cols, *[p + a * row for p in ptrs], out + a * out_row)
+    for rc in _c_runs(rows.shape[0], cols, call):
+        _c_check(name, rc, ())
+    if reduces:
+        return y.reshape(shape[:-1])
+    return torch.movedim(y.reshape(shape), -1, dim)
