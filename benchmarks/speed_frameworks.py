@@ -13,7 +13,8 @@ cost of accuracy).  torch runs eagerly on the printed kernels ("eager"), eagerly
 with the C library bound (``symact_torch.use_c_library(symact.c_library())``:
 "eager+C"; where a C compiler is found), and with ``--compile`` also under
 ``torch.compile`` (inductor; the compilation itself is not timed, and takes
-minutes for the larger kernels); JAX runs under ``jax.jit``.  One thread:
+minutes for the larger kernels; "compile+C" with the library bound, whose calls the
+graph records); JAX runs under ``jax.jit``.  One thread:
 ``torch.set_num_threads(1)``; XLA's CPU client with one thread (set before jax
 is imported).  Prints a markdown table, and with ``--out`` writes it to that file
 under a header naming the versions and the median ratios per framework and mode.
@@ -103,8 +104,10 @@ def torch_rows(names, dtypes, n, repeat, compile_too):
                 # per function would send the later ones back to eager
                 torch._dynamo.config.recompile_limit = 64
                 modes.append(("compile", torch.compile(ours_fn), torch.compile(theirs_fn)))
+                if c_path is not None:
+                    modes.append(("compile+C", torch.compile(ours_fn), torch.compile(theirs_fn)))
             for mode, a, b in modes:
-                symact_torch.use_c_library(c_path if mode == "eager+C" else None)
+                symact_torch.use_c_library(c_path if mode.endswith("+C") else None)
                 try:
                     timed = _pair(torch, a, b, x, repeat)
                 finally:

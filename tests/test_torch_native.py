@@ -146,6 +146,11 @@ def test_what_the_c_library_cannot_take_stays_printed(native, c_library):
     assert _bits_equal(T.sigmoid(x[::3]), c_library.sigmoid(x[::3].numpy()))
     grid = x[:4000].reshape(40, 100).t()
     assert _bits_equal(T.softplus(grid), c_library.softplus(grid.numpy()))
+    # channels last stays channels last, like torch's own elementwise operations
+    for shape, fmt in (((2, 3, 4, 5), torch.channels_last), ((2, 3, 2, 4, 5), torch.channels_last_3d)):
+        img = x[:int(np.prod(shape))].reshape(shape).contiguous(memory_format=fmt)
+        y = T.gelu(img)
+        assert y.is_contiguous(memory_format=fmt) and _bits_equal(y, c_library.gelu(img.numpy()))
     # a derivative kernel on an input that requires grad stays differentiable (printed)
     xg = x.clone().requires_grad_(True)
     d = T.silu_grad(xg)
@@ -191,15 +196,18 @@ def test_bad_libraries_are_refused(tmp_path, c_compiler):
     assert T._C_LIB["lib"] is None
 
 
-def test_torch_compile_traces_the_printed_kernels(native):
+def test_torch_compile_records_the_c_calls(native):
+    # the C calls are custom operators: a compiled graph (fullgraph: no break) holds them,
+    # and gives the eager bits, forward and backward
     torch._dynamo.reset()
     x = torch.linspace(-20, 20, 1001, dtype=F64, requires_grad=True)
-    f = torch.compile(lambda x: T.silu(x) + T.softmax(x.reshape(1, -1), dim=-1).reshape(-1),
-                      fullgraph=True, backend="eager")
+    f = torch.compile(lambda x: T.silu(x) + T.softmax(x.reshape(1, -1), dim=-1).reshape(-1), fullgraph=True)
     y = f(x)
     (g,) = torch.autograd.grad(y.sum(), x)
-    T.use_c_library(None)
     x0 = x.detach().requires_grad_(True)
     y0 = T.silu(x0) + T.softmax(x0.reshape(1, -1), dim=-1).reshape(-1)
     (g0,) = torch.autograd.grad(y0.sum(), x0)
     assert torch.equal(y, y0) and torch.equal(g, g0)
+    # unbound, the compiled function is traced again, on the printed kernels
+    T.use_c_library(None)
+    assert torch.allclose(f(x), T.silu(x) + T.softmax(x.reshape(1, -1), dim=-1).reshape(-1), rtol=1e-15, atol=0)
