@@ -1,13 +1,13 @@
 """The compiled C kernels under the torch layer: CPU tensors at the C library's speed.
 
 Printed in torch's operations, a kernel makes one pass over memory per operation, each
-in float64: eager torch takes a median of 14 times the framework's own function (up to
-250 times; docs/speed_frameworks.md), whatever the printing (one operation on 1e6
+in float64: eager torch takes a median of 17 times the framework's own function (up to
+370 times; docs/speed_frameworks.md), whatever the printing (one operation on 1e6
 float64 entries costs 0.3 to 4 ms on one thread, torch's whole float32 sigmoid 0.4
-ms).  The C kernels of the same stable forms are one vectorised loop.  ``use_c_library(path)`` binds the
-shared library compiled from this module's generated C (``symact.c_library()``
-compiles it and returns its path); from then on a kernel runs the C kernel of its
-dtype where
+ms).  The C kernels of the same stable forms are one vectorised loop.
+``use_c_library(path)`` binds the shared library compiled from this module's generated
+C (``symact.c_library()`` compiles it and returns its path); from then on a kernel runs
+the C kernel of its dtype where
 
 - the input is a float32 or float64 CPU tensor (made contiguous unless it is channels
   last, whose layout the result keeps) and every parameter is a number, and
@@ -19,12 +19,11 @@ dtype where
 The calls are custom operators (``torch.ops.<module>.c_scalar`` and ``.c_rows``), so
 torch.compile records them in its graph as they are, and a compiled function gives
 the same bits as eagerly.  Everything else (float16, bfloat16, other devices, tensor
-parameters) takes the printed kernels.  Both are measured by ``symact verify`` (the C and torch
-backends), so the switch changes values only within the verify budget.  The
-backward's product g*d is then formed in the input's dtype (one rounding more
-than the printed float64 product for float32 inputs; a parameter that needs a
-gradient is a tensor, whose kernels stay printed).  ``use_c_library(None)``
-switches it off.
+parameters) takes the printed kernels.  Both are measured by ``symact verify`` (the C
+and torch backends), so the switch changes values only within the verify budget.  The
+backward's product g*d is then formed in the input's dtype (one rounding more than the
+printed float64 product for float32 inputs; a parameter that needs a gradient is a
+tensor, whose kernels stay printed).  ``use_c_library(None)`` switches it off.
 
 Large inputs are split into ``torch.get_num_threads()`` runs of entries (rows for the
 vector kernels), one C call each on a thread pool: ctypes releases the GIL during the
