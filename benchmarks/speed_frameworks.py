@@ -14,7 +14,9 @@ with the C library bound (``symact_torch.use_c_library(symact.c_library())``:
 "eager+C"; where a C compiler is found), and with ``--compile`` also under
 ``torch.compile`` (inductor; the compilation itself is not timed, and takes
 minutes for the larger kernels; "compile+C" with the library bound, whose calls the
-graph records); JAX runs under ``jax.jit``.  One thread:
+graph records); JAX runs under ``jax.jit``, on the printed kernels ("jit") and with
+the C library bound (``symact_jax.use_c_library(symact.c_library(xla_ffi=True))``:
+"jit+C", the kernels as XLA custom calls).  One thread:
 ``torch.set_num_threads(1)``; XLA's CPU client with one thread (set before jax
 is imported).  Prints a markdown table, and with ``--out`` writes it to that file
 under a header naming the versions and the median ratios per framework and mode.
@@ -66,14 +68,15 @@ def _resolve(path: str):
     return getattr(importlib.import_module(module), attr)
 
 
-def _c_library():
-    """The compiled C library's path, or None (with a note) where there is no compiler."""
+def _c_library(xla_ffi=False):
+    """The compiled C library's path (with the XLA FFI handlers for JAX), or None (with a
+    note) where there is no compiler."""
     import symact
     from symact.emit.c.loader import compiler_found
     if not compiler_found():
-        print("no C compiler ($CC or cc): no eager+C rows", file=sys.stderr)
+        print("no C compiler ($CC or cc): no rows with the C library", file=sys.stderr)
         return None
-    return symact.c_library()
+    return symact.c_library(xla_ffi=xla_ffi)
 
 
 def torch_rows(names, dtypes, n, repeat, compile_too):
@@ -139,6 +142,8 @@ def jax_rows(names, dtypes, n, repeat):
     import symact_jax
 
     special = {"gelu_erf": lambda x: jax.nn.gelu(x, approximate=False)}
+    c_path = _c_library(xla_ffi=True)
+    modes = ["jit"] + (["jit+C"] if c_path is not None else [])
     for name in names:
         ours = getattr(symact_jax, name)
         path = PAIRS["jax"][name]
@@ -147,13 +152,19 @@ def jax_rows(names, dtypes, n, repeat):
             with jax.enable_x64(dtype == "float64"):
                 shape = (n // 1000, 1000) if name in VECTOR else (n,)
                 x = jax.random.normal(jax.random.PRNGKey(0), shape, dtype=getattr(jnp, dtype)) * 5
-                row = []
-                for f in (ours, theirs):
-                    fwd = jax.jit(f)
-                    grad = jax.jit(jax.grad(lambda v, f=f: jnp.sum(f(v))))
-                    row.append((_median_time(lambda: fwd(x).block_until_ready(), repeat),
-                                _median_time(lambda: grad(x).block_until_ready(), repeat)))
-                yield ("jax", "jit", name, dtype, row[0][0], row[1][0], row[0][1], row[1][1])
+                for mode in modes:
+                    # read when a function is traced: each mode's jitted functions are new
+                    symact_jax.use_c_library(c_path if mode == "jit+C" else None)
+                    row = []
+                    try:
+                        for f in (ours, theirs):
+                            fwd = jax.jit(lambda v, f=f: f(v))
+                            grad = jax.jit(jax.grad(lambda v, f=f: jnp.sum(f(v))))
+                            row.append((_median_time(lambda: fwd(x).block_until_ready(), repeat),
+                                        _median_time(lambda: grad(x).block_until_ready(), repeat)))
+                    finally:
+                        symact_jax.use_c_library(None)
+                    yield ("jax", mode, name, dtype, row[0][0], row[1][0], row[0][1], row[1][1])
 
 
 def _write(args, head, lines, ratios):

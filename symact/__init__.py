@@ -19,6 +19,7 @@ The public Python API, importable from here (loaded on first use, so
     symact.generate(symact.ENTRIES, "out")           # render every backend into out/
     lib = symact.load_c()                            # the generated C, compiled, via ctypes
     symact.c_library()                               # its shared library's path (compiled once)
+    symact.c_library(xla_ffi=True)                   # with the XLA FFI handlers symact_jax binds
     symact.verify.run(symact.ENTRIES, ["gelu"])      # ULP report against the oracle
 """
 

@@ -182,3 +182,13 @@ def test_compile_flags_default_and_override(monkeypatch, tmp_path):
     fake.write_text("#!/bin/sh\nfor a; do [ \"$a\" = -march=native ] && exit 1; done\nexit 0\n")
     fake.chmod(0o755)
     assert loader.native_flags([str(fake)]) == []
+
+
+def test_xla_ffi_build_without_jax_says_so(monkeypatch):
+    # the XLA FFI handlers need XLA's C API header, which comes with jaxlib
+    import sys
+
+    from symact.emit.c import loader
+    monkeypatch.setitem(sys.modules, "jax.ffi", None)
+    with pytest.raises(loader.BuildError, match=r"the XLA FFI handlers need jax installed"):
+        loader.build(xla_ffi=True)

@@ -23,17 +23,15 @@ torch = pytest.importorskip("torch")
 import symact_torch as T  # noqa: E402
 from symact.define import catalogue  # noqa: E402
 from symact.derive.kernels import kernel_specs  # noqa: E402
+from framework_checks import NATIVE_POINTS, native_values, same_bits  # noqa: E402
 
 SPECS = kernel_specs(catalogue.ENTRIES)
 SCALAR = [s for s in SPECS if not s.vector]
 VECTOR = [s for s in SPECS if s.vector]
 F64 = torch.float64
 
-#: Points of every kind: both tails, the windows' roots, kinks, signed zeros, the
-#: non-finite values (whose results are folded in after the C loop), off-grid values.
-POINTS = np.array([-np.inf, -1e300, -800.0, -745.5, -104.3, -88.7, -40.0, -17.3, -9.85, -3.0,
-                   -1.2784645427610738, -1.192, -1.0, -0.6, -1e-9, -0.0, 0.0, 1e-300, 3e-8, 0.5,
-                   1.0, 2.7, 6.0, 19.1, 37.4, 88.7, 710.0, 1e300, np.inf, np.nan])
+#: every kind of point (framework_checks.NATIVE_POINTS)
+POINTS = NATIVE_POINTS
 
 
 @pytest.fixture(scope="module")
@@ -49,25 +47,14 @@ def native(path):
     T.use_c_library(None)
 
 
-def _values(spec):
-    """Parameter values off the powers of two (the defaults where they are fixed points)."""
-    return {p.name: float(p.default) * 1.37 + 0.11 if not spec.constraints else float(p.default)
-            for p in spec.params}
-
-
-def _bits_equal(a: torch.Tensor, b: np.ndarray) -> bool:
-    a = a.detach().numpy()
-    return a.shape == b.shape and a.dtype == b.dtype and bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
-
-
 @pytest.mark.parametrize("dtype", [torch.float32, F64], ids=["f32", "f64"])
 @pytest.mark.parametrize("spec", SCALAR, ids=lambda s: s.name)
 def test_scalar_kernels_are_the_c_librarys(spec, dtype, native, c_library):
-    params = _values(spec)
+    params = native_values(spec)
     x = torch.tensor(POINTS, dtype=dtype)
     got = getattr(T, spec.name)(x, **params)
     want = getattr(c_library, spec.name)(x.numpy(), **params)
-    assert _bits_equal(got, want)
+    assert same_bits(got, want)
 
 
 def test_the_c_path_is_taken_and_switched_off(native, c_library):
@@ -75,19 +62,19 @@ def test_the_c_path_is_taken_and_switched_off(native, c_library):
     # some entries (both within the budget), so bitwise equality with C shows the path
     x = torch.linspace(-30, 30, 20001, dtype=F64)
     want = c_library.sigmoid(x.numpy())
-    assert _bits_equal(T.sigmoid(x), want)
+    assert same_bits(T.sigmoid(x), want)
     T.use_c_library(None)
     printed = T.sigmoid(x)
-    assert not _bits_equal(printed, want)
+    assert not same_bits(printed, want)
     T.use_c_library(native)
-    assert _bits_equal(T.sigmoid(x), want)
+    assert same_bits(T.sigmoid(x), want)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, F64], ids=["f32", "f64"])
 @pytest.mark.parametrize("name", ["gelu", "silu", "softplus", "mish", "elu", "prelu"])
 def test_backward_is_g_times_the_c_derivative(name, dtype, native, c_library):
     spec = next(s for s in SCALAR if s.name == name)
-    params = _values(spec)
+    params = native_values(spec)
     x = torch.tensor(POINTS[np.isfinite(POINTS)], dtype=dtype).requires_grad_(True)
     g = torch.linspace(-2.5, 3.5, x.numel(), dtype=dtype)
     getattr(T, name)(x, **params).backward(g)
@@ -98,7 +85,7 @@ def test_backward_is_g_times_the_c_derivative(name, dtype, native, c_library):
 @pytest.mark.parametrize("name", ["gelu", "swish", "softplus", "mish", "celu"])
 def test_gradcheck_on_the_c_path(name, native):
     spec = next(s for s in SCALAR if s.name == name)
-    params = _values(spec)
+    params = native_values(spec)
     x = torch.tensor([-7.1, -2.55, -1.6, -0.7, 0.15, 1.3, 4.1], dtype=F64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda x: getattr(T, name)(x, **params), (x,), eps=1e-7, atol=1e-8, rtol=1e-6)
 
@@ -115,7 +102,7 @@ def test_vector_kernels_are_the_c_librarys(spec, dim, dtype, native, c_library):
         args += (torch.randn(x.shape, generator=gen, dtype=F64).to(dtype),)
     got = getattr(T, spec.name)(*args, dim=dim)
     want = getattr(c_library, spec.name)(*[a.numpy() for a in args], axis=dim)
-    assert _bits_equal(got, want)
+    assert same_bits(got, want)
 
 
 @pytest.mark.parametrize("name,vjp", [("softmax", "softmax_vjp"), ("log_softmax", "log_softmax_vjp")])
@@ -124,7 +111,7 @@ def test_vector_backward_is_the_c_vjp(name, vjp, native, c_library):
     g = (torch.arange(40, dtype=F64).reshape(4, 10) * 1.7).cos()
     getattr(T, name)(x, dim=0).backward(g)
     want = getattr(c_library, vjp)(x.detach().numpy(), g.numpy(), axis=0)
-    assert _bits_equal(x.grad, want)
+    assert same_bits(x.grad, want)
 
 
 def test_logsumexp_backward_is_g_times_the_c_gradient(native, c_library):
@@ -143,14 +130,14 @@ def test_what_the_c_library_cannot_take_stays_printed(native, c_library):
     assert torch.equal(T.gelu(x.half()), printed["f16"])
     assert torch.equal(T.elu(x, alpha=torch.tensor(1.37, dtype=F64)), printed["tensor"])
     # a strided view and a 2-d one are made contiguous for C
-    assert _bits_equal(T.sigmoid(x[::3]), c_library.sigmoid(x[::3].numpy()))
+    assert same_bits(T.sigmoid(x[::3]), c_library.sigmoid(x[::3].numpy()))
     grid = x[:4000].reshape(40, 100).t()
-    assert _bits_equal(T.softplus(grid), c_library.softplus(grid.numpy()))
+    assert same_bits(T.softplus(grid), c_library.softplus(grid.numpy()))
     # channels last stays channels last, like torch's own elementwise operations
     for shape, fmt in (((2, 3, 4, 5), torch.channels_last), ((2, 3, 2, 4, 5), torch.channels_last_3d)):
         img = x[:int(np.prod(shape))].reshape(shape).contiguous(memory_format=fmt)
         y = T.gelu(img)
-        assert y.is_contiguous(memory_format=fmt) and _bits_equal(y, c_library.gelu(img.numpy()))
+        assert y.is_contiguous(memory_format=fmt) and same_bits(y, c_library.gelu(img.numpy()))
     # a derivative kernel on an input that requires grad stays differentiable (printed)
     xg = x.clone().requires_grad_(True)
     d = T.silu_grad(xg)
@@ -172,13 +159,13 @@ def test_the_runs_on_threads_give_the_same_bits(threads, native, c_library, monk
     try:
         x = torch.linspace(-40, 40, 1001, dtype=F64)
         x[::97] = float("nan")
-        assert _bits_equal(T.gelu(x), c_library.gelu(x.numpy()))
-        assert _bits_equal(T.swish_grad(x.float(), beta=1.7), c_library.swish_grad(x.float().numpy(), beta=1.7))
+        assert same_bits(T.gelu(x), c_library.gelu(x.numpy()))
+        assert same_bits(T.swish_grad(x.float(), beta=1.7), c_library.swish_grad(x.float().numpy(), beta=1.7))
         rows = x[:1000].reshape(8, 125)
         for dim in (0, 1):
-            assert _bits_equal(T.softmax(rows, dim=dim), c_library.softmax(rows.numpy(), axis=dim))
-            assert _bits_equal(T.logsumexp(rows, dim=dim), c_library.logsumexp(rows.numpy(), axis=dim))
-            assert _bits_equal(T.softmax_vjp(rows, rows.cos(), dim=dim),
+            assert same_bits(T.softmax(rows, dim=dim), c_library.softmax(rows.numpy(), axis=dim))
+            assert same_bits(T.logsumexp(rows, dim=dim), c_library.logsumexp(rows.numpy(), axis=dim))
+            assert same_bits(T.softmax_vjp(rows, rows.cos(), dim=dim),
                                c_library.softmax_vjp(rows.numpy(), rows.cos().numpy(), axis=dim))
     finally:
         torch.set_num_threads(before)

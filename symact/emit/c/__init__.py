@@ -53,6 +53,8 @@ FILES = (
     ("vector_exact.h", "dtypes"),
     ("vector_fast.h", None),
     ("vector.h", "dtypes"),
+    # compiled only with SYMACT_XLA_FFI (symact.c_library(xla_ffi=True)): symact_jax's calls
+    ("xla_ffi.h", None),
 )
 _VECTOR_FILES = ("vector_core.h", "vector_exact.h", "vector_fast.h", "vector.h")
 

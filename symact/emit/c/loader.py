@@ -102,13 +102,24 @@ def compile_flags(cc=None) -> list[str]:
     return [*opt, *BASE_FLAGS]
 
 
-def build(source_dir=None, library: str = "symact", flags=None) -> Path:
+def xla_ffi_flags() -> list[str]:
+    """The flags that compile the XLA FFI handlers into the library (runtime/xla_ffi.h):
+    XLA's C API header from the installed jaxlib, which needs C11 (it repeats typedefs)."""
+    try:
+        import jax.ffi
+    except ImportError as e:
+        raise BuildError(f"the XLA FFI handlers need jax installed (pip install '.[jax]'): {e}") from None
+    return ["-std=c11", "-DSYMACT_XLA_FFI", "-I", jax.ffi.include_dir()]
+
+
+def build(source_dir=None, library: str = "symact", flags=None, *, xla_ffi: bool = False) -> Path:
     """The path of the shared library for ``source_dir``'s sources, compiling if needed
-    (with ``flags``, default :func:`compile_flags`)."""
+    (with ``flags``, default :func:`compile_flags`); ``xla_ffi``: with the handlers
+    symact_jax's ``use_c_library`` registers (:func:`xla_ffi_flags`)."""
     src = Path(source_dir) if source_dir is not None else generated_dir()
     c_file, h_file = src / f"{library}.c", src / f"{library}.h"
     cc = _compiler()
-    cmd = cc + (list(flags) if flags is not None else compile_flags(cc))
+    cmd = cc + (list(flags) if flags is not None else compile_flags(cc)) + (xla_ffi_flags() if xla_ffi else [])
     h = hashlib.sha256()
     for part in (c_file.read_bytes(), h_file.read_bytes(), " ".join(cmd).encode(), _target(cc, cmd[len(cc):]).encode()):
         h.update(part)

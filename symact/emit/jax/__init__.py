@@ -35,7 +35,8 @@ class JaxBackend(TensorBackend):
     framework = "jax"
     printer_class = JaxPrinter
     OPS = RUNTIME / "ops.py"
-    LAYERS = (RUNTIME / "custom.py",)
+    # native.py: the C library under the layer, as XLA custom calls (use_c_library)
+    LAYERS = (RUNTIME / "native.py", RUNTIME / "custom.py")
     axis = "axis"
     modules = False
     accurate = True

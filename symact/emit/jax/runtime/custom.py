@@ -28,6 +28,7 @@ import jax.numpy as jnp
 from symact.emit.tensor.runtime.accurate import _acc_expm1, _acc_log1p, _acc_tanh
 from symact.emit.tensor.runtime.api import _is_number, _number, _run_as
 from symact.emit.tensor.runtime.vector import _VEC_FLOAT
+from symact.emit.jax.runtime.native import _c_rows, _c_scalar
 
 #: Whether the kernel being traced (or run) is a float32 input's, set by _eval64 for the
 #: length of the call; per thread, since JAX may trace in several.
@@ -129,10 +130,12 @@ def _eval64(kernel, x, params):
 
 
 def _apply(kernel, x, params):
-    """kernel(x, *params), rounded once to x's dtype."""
+    """kernel(x, *params), rounded once to x's dtype (by the C library where one is bound
+    and applies: native.py)."""
     with _x64():
         x = _floating(x)
-        return _narrow(_eval64(kernel, x, params), x.dtype)
+        c = _c_scalar(kernel, x, params)
+        return _narrow(_eval64(kernel, x, params), x.dtype) if c is None else c
 
 
 def _function(name, kernel, derivatives):
@@ -142,7 +145,8 @@ def _function(name, kernel, derivatives):
     @jax.custom_jvp
     def f(x, *params):
         with _x64():
-            return _narrow(_eval64(kernel, x, params), x.dtype)
+            c = _c_scalar(kernel, x, params)
+            return _narrow(_eval64(kernel, x, params), x.dtype) if c is None else c
 
     def jvp(primals, tangents):
         with _x64():
@@ -151,7 +155,9 @@ def _function(name, kernel, derivatives):
             t = jnp.zeros(jnp.shape(y), _F64)
             for derivative, dt in zip(derivatives, tangents):
                 if not isinstance(dt, jax.custom_derivatives.SymbolicZero):
-                    t = t + _eval64(derivative, x, params) * jnp.asarray(dt).astype(_F64)
+                    c = _c_scalar(derivative, x, params)
+                    d = _eval64(derivative, x, params) if c is None else _widen(c)
+                    t = t + d * jnp.asarray(dt).astype(_F64)
             # linear in the tangents (reverse mode transposes it): plain conversions, so a
             # float32 tangent below 2^-126 is flushed on the CPU
             return y, t.astype(y.dtype)
@@ -200,9 +206,12 @@ def _vector_eval64(kernel, x, axis, g=None, reduces=False):
 
 
 def _vector_apply(kernel, x, axis, g=None, reduces=False):
-    """A row kernel along ``axis``, rounded once to x's dtype."""
+    """A row kernel along ``axis``, rounded once to x's dtype (by the C library where one
+    is bound and applies: native.py)."""
     with _x64():
-        return _narrow(_vector_eval64(kernel, x, axis, g, reduces), _floating(x).dtype)
+        x = _floating(x)
+        c = _c_rows(kernel, x, axis, g, reduces)
+        return _narrow(_vector_eval64(kernel, x, axis, g, reduces), x.dtype) if c is None else c
 
 
 def _vector_function(name, kernel, derivative, reduces):
@@ -218,6 +227,9 @@ def _vector_function(name, kernel, derivative, reduces):
 
     def bwd(axis, x, g):
         with _x64():
+            c = _c_rows(derivative, x, axis, None if reduces else g, False)
+            if c is not None:
+                return ((jnp.expand_dims(g, axis).astype(x.dtype) * c) if reduces else c,)
             if reduces:
                 dx = jnp.expand_dims(_widen(g), axis) * _vector_eval64(derivative, x, axis)
             else:
