@@ -1,8 +1,8 @@
 """The compiled C kernels under the torch layer: CPU tensors at the C library's speed.
 
 Printed in torch's operations, a kernel makes one pass over memory per operation, each
-in float64: eager torch takes a median of 17 times the framework's own function (up to
-370 times; docs/speed_frameworks.md), whatever the printing (one operation on 1e6
+in float64: eager torch takes a median of 16 times the framework's own function (up to
+280 times; docs/speed_frameworks.md), whatever the printing (one operation on 1e6
 float64 entries costs 0.3 to 4 ms on one thread, torch's whole float32 sigmoid 0.4
 ms).  The C kernels of the same stable forms are one vectorised loop.
 ``use_c_library(path)`` binds the shared library compiled from this module's generated
