@@ -144,9 +144,7 @@ def _function(name, kernel, derivatives):
 
     @jax.custom_jvp
     def f(x, *params):
-        with _x64():
-            c = _c_scalar(kernel, x, params)
-            return _narrow(_eval64(kernel, x, params), x.dtype) if c is None else c
+        return _apply(kernel, x, params)
 
     def jvp(primals, tangents):
         with _x64():

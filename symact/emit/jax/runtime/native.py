@@ -21,6 +21,8 @@ give the same values within the verify budget (both are measured by ``symact ver
 import jax
 import jax.numpy as jnp
 
+from symact.emit.tensor.runtime.api import _c_open
+
 #: the bound library (None: off), the kernels' addresses by C name, and the library
 #: whose handlers are registered (kept loaded: XLA calls into it)
 _C_LIB = {"lib": None, "fns": {}, "handlers": None}
@@ -36,12 +38,7 @@ def use_c_library(path):
     if path is None:
         _C_LIB["lib"], _C_LIB["fns"] = None, {}
         return
-    import ctypes
-    lib = ctypes.CDLL(str(path))
-    for name in ["xla_scalar", "xla_rows"] + [f"{n}_{t}" for n in _C_NAMES for t in _C_TAGS.values()]:
-        if not hasattr(lib, f"symact_{name}"):
-            hint = " (compile it with symact.c_library(xla_ffi=True))" if name.startswith("xla") else ""
-            raise ValueError(f"{path} is not this module's C library: it has no symact_{name}{hint}")
+    lib = _c_open(path, ("xla_scalar", "xla_rows"), " (compile it with symact.c_library(xla_ffi=True))")
     if _C_LIB["handlers"] is None:
         # the handlers are generic (each call passes its kernel's address), so one
         # registration serves every library bound later

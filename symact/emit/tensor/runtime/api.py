@@ -147,3 +147,18 @@ def _run_as(kernel, x, params, wide):
     """:func:`_run` of the kernel a float64 (``wide``) or narrower input takes
     (:func:`_kernel_for`), with that form's limits: at +-float64's max, or at +-FLT_MAX."""
     return _run(_kernel_for(kernel, wide), x, params, _MAX if wide else _FLT_MAX)
+
+
+def _c_open(path, extra=(), hint=""):
+    """The C library at ``path`` for a framework layer's ``use_c_library`` (ctypes),
+    checked to hold every kernel of the generated module (symact_NAME_f32 and _f64 for
+    each of ``_C_NAMES``) and the functions ``extra`` (``hint`` added to their message).
+    OSError if it cannot be loaded; ValueError naming the first function it lacks (a
+    library generated from other definitions)."""
+    import ctypes
+    lib = ctypes.CDLL(str(path))
+    for name in [*extra, *(f"{n}_{t}" for n in _C_NAMES for t in ("f32", "f64"))]:
+        if not hasattr(lib, f"symact_{name}"):
+            more = hint if name in extra else ""
+            raise ValueError(f"{path} is not this module's C library: it has no symact_{name}{more}")
+    return lib

@@ -35,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
+from symact.emit.tensor.runtime.api import _c_open
+
 #: the bound library (None: off), its functions by (C name, dtype), the thread pool and
 #: its number of threads, the custom operators
 _C_LIB = {"lib": None, "fns": {}, "pool": None, "ops": None}
@@ -53,13 +55,7 @@ def use_c_library(path):
     if path is None:
         _C_LIB["lib"], _C_LIB["fns"] = None, {}
         return
-    import ctypes
-    lib = ctypes.CDLL(str(path))
-    for name in _C_NAMES:
-        for tag in _C_TAGS.values():
-            if not hasattr(lib, f"symact_{name}_{tag}"):
-                raise ValueError(f"{path} is not this module's C library: it has no symact_{name}_{tag}")
-    _C_LIB["lib"], _C_LIB["fns"] = lib, {}
+    _C_LIB["lib"], _C_LIB["fns"] = _c_open(path), {}
     _c_ops()
 
 
@@ -72,7 +68,7 @@ def _c_usable(x):
 def _c_function(name, dtype, args):
     """The C function symact_<name>_<tag> with ``args`` (ctypes types) before its
     parameters, bound once per dtype."""
-    key = (name, dtype, len(args))
+    key = (name, dtype)  # the kernel's name fixes its arguments
     fn = _C_LIB["fns"].get(key)
     if fn is None:
         import ctypes
