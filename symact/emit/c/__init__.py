@@ -122,13 +122,17 @@ def compute_dtype(expr, d: DType) -> DType:
     function or a primitive appears, since the double evaluation rounded once is within
     half an ULP of float, which float arithmetic over exp and log cannot promise, and
     costs no more in vectorised code than the float evaluation's extra work would."""
-    if d.name == "float64":
+    if d.name == "float64" or is_arithmetic(expr):
         return d
-    for node in sp.preorder_traversal(expr):
-        if (isinstance(node, sp.Function) and not isinstance(node, _ALGEBRAIC)) or \
-                (isinstance(node, sp.Pow) and not node.exp.is_Integer):
-            return F32X
-    return d
+    return F32X
+
+
+def is_arithmetic(expr) -> bool:
+    """Whether a stable form is arithmetic alone: +, -, *, /, integer powers, abs, sign,
+    min, max and piecewise selections, no transcendental function or primitive."""
+    return not any((isinstance(node, sp.Function) and not isinstance(node, _ALGEBRAIC)) or
+                   (isinstance(node, sp.Pow) and not node.exp.is_Integer)
+                   for node in sp.preorder_traversal(expr))
 
 
 def _f32x_aliases(exprs, sections) -> list[str]:
@@ -177,6 +181,11 @@ def _variant(printer, d: DType, expr) -> dict:
                lets=[{"name": n, "expr": e} for n, e in lets])
     out["IOS"] = "f" if out["IO"] == "float" else ""
     split = _windows(expr) if printer.windows else None
+    # a form of arithmetic alone is bound by memory, not by its operations: its loop
+    # folds nan and +-inf in by selects in its one pass (a second, flagging pass over each
+    # block costs it a third of its time), where a transcendental form's loop flags them
+    # first (two selects per entry cost 10-20% of a float sigmoid)
+    out["one_pass"] = split is None and is_arithmetic(expr)
     if split is not None:
         # the loop evaluates the form outside the windows everywhere (vectorised) and the
         # whole form, pairs and all, only on the entries a window takes, gathered a block
