@@ -21,6 +21,11 @@ and adds them as Piecewise branches:
   one scan step and rounded outwards to multiples of 1/16 (beyond the scan the
   terms of the catalogue's kernels keep one sign to within 1 + 2/|x|, and a
   double-word evaluation of a subnormal tail would round twice);
+- a float window is a few thousandths wide, narrower than the scan's step: it is
+  found again on a scan of step :data:`FINE_STEP` over the coarse one and rounded
+  outwards to multiples of :data:`FINE_GRAIN` (the coarse window of silu', 1/16 wide,
+  took 1.6% of the entries of uniform(-10, 10), each at 30-50 times the plain form's
+  cost: 0.9 ns of the 2 a float silu' took);
 - a parametrised kernel is windowed only where the windows follow the parameter:
   rho(x; p) the same for every p (windows in x), or rho(x; p) = R(p*x) (swish':
   windows in u = p*x, found at the default and checked at another value);
@@ -64,6 +69,10 @@ SCAN_N = 6401
 #: are one window.
 GRAIN = 1 / 16
 MERGE = 1.0
+#: Float windows (limits above RATIO) are refined on this step and rounded outwards to
+#: this grain (binary fractions: the window ends are exact in every dtype).
+FINE_STEP = 2.0 ** -16
+FINE_GRAIN = 2.0 ** -10
 #: Relative agreement required when comparing rho at two parameter values.
 SAME = 1e-6
 
@@ -147,7 +156,23 @@ def _values(stable: sp.Expr, values: dict, xs: np.ndarray):
     return s, np.where(np.isfinite(s) & np.isfinite(t), r, np.nan)
 
 
-def _intervals(xs: np.ndarray, hot: np.ndarray) -> list[tuple[float, float]]:
+def _hot(stable: sp.Expr, params: dict, xs: np.ndarray, limit: float):
+    """(S, rho, hot) at ``xs``: hot where rho exceeds ``limit`` or S changes sign
+    between neighbours with rho above BRACKET at one of them (a root the scan steps
+    over)."""
+    s, rho = _values(stable, params, xs)
+    hot = np.nan_to_num(rho, nan=0.0) > limit
+    with np.errstate(invalid="ignore"):
+        change = (np.sign(s[:-1]) * np.sign(s[1:]) < 0) & \
+            (np.fmax(np.nan_to_num(rho[:-1]), np.nan_to_num(rho[1:])) > BRACKET)
+    hot[:-1] |= change
+    hot[1:] |= change
+    return s, rho, hot
+
+
+def _intervals(xs: np.ndarray, hot: np.ndarray, grain: float = GRAIN) -> list[tuple[float, float]]:
+    """The maximal runs of ``hot``, each widened by one step of ``xs`` and rounded
+    outwards to multiples of ``grain``; runs closer than MERGE joined."""
     out, start = [], None
     step = xs[1] - xs[0]
     for i, h in enumerate(hot):
@@ -155,8 +180,8 @@ def _intervals(xs: np.ndarray, hot: np.ndarray) -> list[tuple[float, float]]:
             start = i
         if start is not None and (not h or i == hot.size - 1):
             end = i if h else i - 1
-            lo = np.floor((xs[start] - step) / GRAIN) * GRAIN
-            hi = np.ceil((xs[end] + step) / GRAIN) * GRAIN
+            lo = np.floor((xs[start] - step) / grain) * grain
+            hi = np.ceil((xs[end] + step) / grain) * grain
             out.append((float(lo), float(hi)))
             start = None
     merged = []
@@ -194,13 +219,7 @@ def windows_of(stable: sp.Expr, params: dict, name: str = "", limit: float = RAT
     """The windows of ``stable`` as (lo, hi, variable) in the variable (x or p*x, at any
     parameter values) where rho exceeds ``limit``, or [] (see the module docstring)."""
     xs = np.linspace(-SCAN_LIM, SCAN_LIM, SCAN_N)
-    s, rho = _values(stable, params, xs)
-    hot = np.nan_to_num(rho, nan=0.0) > limit
-    with np.errstate(invalid="ignore"):
-        change = (np.sign(s[:-1]) * np.sign(s[1:]) < 0) & \
-            (np.fmax(np.nan_to_num(rho[:-1]), np.nan_to_num(rho[1:])) > BRACKET)
-    hot[:-1] |= change
-    hot[1:] |= change
+    s, rho, hot = _hot(stable, params, xs, limit)
     if not hot.any():
         return []
     var, why = _variable(stable, params, xs, rho)
@@ -209,13 +228,25 @@ def windows_of(stable: sp.Expr, params: dict, name: str = "", limit: float = RAT
             SKIPPED[name] = why
         return []
     p0 = params[var] if var is not None else sp.S.One
+    coarse = _intervals(xs, hot)
+    if limit > RATIO:
+        coarse = [w for lo, hi in coarse for w in _refined(stable, params, lo, hi, limit)]
     out = []
-    for lo, hi in _intervals(xs, hot):
+    for lo, hi in coarse:
         lo, hi = sp.Rational(max(lo, -SCAN_LIM)) * p0, sp.Rational(min(hi, SCAN_LIM)) * p0
         if p0 < 0:
             lo, hi = -hi, -lo
         out.append((lo, hi, var * x if var is not None else x))
     return out
+
+
+def _refined(stable: sp.Expr, params: dict, lo: float, hi: float, limit: float) -> list:
+    """The windows inside the coarse window (lo, hi), found on a scan of step FINE_STEP
+    and rounded to FINE_GRAIN (the coarse window's ends are one coarse step beyond
+    its hot points, so the fine scan reaches beyond the hot region on both sides)."""
+    xs = np.linspace(lo, hi, int(round((hi - lo) / FINE_STEP)) + 1)
+    _, _, hot = _hot(stable, params, xs, limit)
+    return _intervals(xs, hot, FINE_GRAIN)
 
 
 def add_windows(stable: sp.Expr, params: dict, name: str = "", limit: float = RATIO):
