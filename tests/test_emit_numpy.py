@@ -9,10 +9,12 @@ from __future__ import annotations
 import ast
 import inspect
 import math
+import re
 import subprocess
 import sys
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -146,14 +148,19 @@ def test_float_inputs_take_the_float_forms():
     """float16/float32 inputs (computed in float64) take _k_NAME_float where one exists:
     float's windows (only around the roots) and no pairs for rounded arguments; the same
     values as the double form to within float's half ulp, and far fewer double-word
-    branches (silu': the window is 1/8 wide instead of 40)."""
+    branches (silu': the window is a few thousandths wide, around the root, instead of
+    40)."""
     import inspect
     import symact_numpy as S
     src = inspect.getsource(S)
     for name in ("silu_grad", "swish_grad", "mish_grad", "softplus", "swish"):
         assert f"def _k_{name}_float(" in src and f"fn_float=_k_{name}_float" in src, name
     body = inspect.getsource(S._k_silu_grad_float)
-    assert "-1.3125" in body and "-40" not in body
+    ends = re.search(r"\(x > (-[0-9.]+)\) & \(x < (-[0-9.]+)\)", body)
+    assert ends and "-40" not in body, body
+    lo, hi = float(ends.group(1)), float(ends.group(2))
+    root = float(-1 - mpmath.lambertw(mpmath.e ** -1).real)  # silu'(root) = 0
+    assert lo < root < hi and hi - lo <= 2.0 ** -8, (lo, hi)
     assert "_w_mul" not in inspect.getsource(S._k_softplus_float)  # beta*x needs no pair in float64
     x = np.linspace(-3, 1, 4001).astype(np.float32)
     for name, params in (("silu_grad", {}), ("swish_grad", {"beta": 1.703125}), ("softplus", {"beta": 0.296875})):
