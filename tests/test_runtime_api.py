@@ -126,14 +126,6 @@ def _ref_mul_sigmoid(a, u):
     return _ref_tail(a, u, y)
 
 
-def _ref_mul_dsigmoid(a, u):
-    e = np.exp(-np.abs(u))
-    t = 1 + e
-    p = a * e
-    y = np.where((e < SMALL) & np.isfinite(p), p - 2 * p * e, p / t / t)
-    return _ref_tail(a, -np.abs(u), y)
-
-
 def _ref_expm1_sub_uexp(u):
     v = -u
     small = (v >= 0) & (v <= 2)
@@ -165,7 +157,7 @@ def test_unary_primitives_equal_their_per_case_forms(name, ref):
         assert same_bits(getattr(P, name)(np.abs(u[np.isfinite(u)]) + 1), ref(np.abs(u[np.isfinite(u)]) + 1))
 
 
-@pytest.mark.parametrize("name,ref", [("_mul_sigmoid", _ref_mul_sigmoid), ("_mul_dsigmoid", _ref_mul_dsigmoid)])
+@pytest.mark.parametrize("name,ref", [("_mul_sigmoid", _ref_mul_sigmoid)])
 def test_products_equal_their_per_case_forms(name, ref):
     u = _pool(5000, 1)
     rng = np.random.default_rng(2)
@@ -173,6 +165,37 @@ def test_products_equal_their_per_case_forms(name, ref):
         with np.errstate(all="ignore"):
             aa, uu = np.broadcast_arrays(np.asarray(a, dtype=np.float64), u)
             assert same_bits(getattr(P, name)(a, u), ref(aa, uu)), name
+
+
+def test_mul_dsigmoid_rounds_once():
+    """a*e/(1 + e)^2, e = exp(-|u|): within 0.5 + 2^-20 ULP of the exact quotient of the
+    same e wherever the result is normal and |a| < 2^990 (a*e/t/t rounded four times: up
+    to 2 ULP; beyond 2^990 the corrections' products would overflow and the plain
+    quotient of the double-words stays, within 2 ULP), the scaled tail's values (and
+    its zeros of a's sign) below TAIL, nan for nan."""
+    import mpmath
+    u = _pool(3000, 1)
+    rng = np.random.default_rng(2)
+    for a in (u, rng.choice([1e-310, -3.0, 1e300, -np.inf, 0.0, -0.0], u.size), np.float64(-2.5)):
+        with np.errstate(all="ignore"):
+            aa, uu = np.broadcast_arrays(np.asarray(a, dtype=np.float64), u)
+            got = P._mul_dsigmoid(a, u)
+            tail = uu != uu
+            tail |= -np.abs(uu) < TAIL
+            assert same_bits(got[tail & ~np.isnan(uu)], _ref_tail(aa, -np.abs(uu), got)[tail & ~np.isnan(uu)])
+            assert np.isnan(got[np.isnan(uu)]).all()
+            e = np.exp(-np.abs(uu))
+            body = ~tail & np.isfinite(aa)
+            worst = 0.0
+            with mpmath.workprec(200):
+                for ai, ei, gi in zip(aa[body], e[body], got[body]):
+                    exact = mpmath.mpf(ai) * mpmath.mpf(ei) / (1 + mpmath.mpf(ei)) ** 2
+                    if not 2.0 ** -1022 <= abs(exact) <= 1.7e308:
+                        continue
+                    err = float(abs(mpmath.mpf(gi) - exact)) / np.spacing(abs(float(exact)))
+                    assert err <= (0.5 + 2.0 ** -20 if abs(ai) < 2.0 ** 990 else 2.0), (ai, ei, err)
+                    worst = max(worst, err)
+            assert worst > 0.4, worst  # the exact quotient was compared
 
 
 def test_sqrt_sq_plus_and_mul_exp_tails():

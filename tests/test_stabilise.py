@@ -201,10 +201,13 @@ def test_rules_without_a_failure_point_are_exact_normalisations():
     # the only rules with no `bad_at` are exact algebra whose input is not unstable by itself
     # (dw_argument, mul_softplus and reflect need a parameter value, dw_power's plain form
     # is a few ULP over the budget rather than far: tested below; tanh_softplus_terms trades
-    # three elementary functions for one)
+    # three elementary functions for one; sigmoid_dsigmoid narrows the double-word window
+    # that keeps its input within the budget, from x < 0 to the root's neighbourhood:
+    # tests/test_stabilise_exact.py)
     assert sorted(r.name for r in RULES if r.bad_at is None) == ["abs_sign", "dw_argument", "dw_power",
-                                                                   "mul_softplus", "reflect", "sigmoid_pair",
-                                                                   "softplus_scaled", "tanh_softplus_terms"]
+                                                                   "mul_softplus", "reflect", "sigmoid_dsigmoid",
+                                                                   "sigmoid_pair", "softplus_scaled",
+                                                                   "tanh_softplus_terms"]
 
 
 @pytest.mark.parametrize("old, value, at, before", [

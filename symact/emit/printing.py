@@ -54,6 +54,16 @@ class KernelPrinterMixin:
         name = self._shared.get(expr) if isinstance(expr, sp.Basic) else None
         return name if name is not None else super()._print(expr, **kwargs)
 
+    def _as_ordered_terms(self, expr, order=None):
+        """A sum's terms with the exactly representable ones first (x, 1, 2*x: what
+        :func:`symact.stabilise.windows.magnitude` counts as carrying no rounding), the
+        others after them in SymPy's order: the printed sum is evaluated left to right,
+        so ``x + 1 + exp(x)`` forms x + 1 first, exact near x = -1 (Sterbenz), where
+        ``x + exp(x) + 1`` would round x + exp(x) and then cancel it."""
+        from symact.stabilise.windows import is_exact
+        terms = super()._as_ordered_terms(expr, order=order)
+        return [t for t in terms if is_exact(t)] + [t for t in terms if not is_exact(t)]
+
     def doprint_shared(self, expr, prefix="cse"):
         """``(lets, text)``: ``expr`` printed with every function call that occurs more
         than once in it (:func:`shared_calls`) evaluated once, into a local variable:

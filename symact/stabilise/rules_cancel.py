@@ -235,6 +235,39 @@ def sigmoid_half(node):
     return None
 
 
+def sigmoid_dsigmoid(node):
+    """``k*sigmoid(u) + c*u*dsigmoid(u) -> dsigmoid(u)*(k + c*u + k*exp(u))`` for u < 0,
+    with k > 0 and c > 0 constants (the derivative of u*sigmoid(u): silu', swish'):
+    sigmoid(u) = dsigmoid(u)*(1 + exp(u)), and exp(u) <= 1 there.  The two terms have
+    opposite signs for u < 0 and cancel, about 1 : |u| apart in size, everywhere there;
+    in the new form k + c*u is exact near the root (Sterbenz), so the sum cancels only
+    there, where exp(u) is about -(k + c*u)/k.  Only for u = b*x with b > 0 a number: the
+    branch condition is then x < 0, in which the windows added after it (the root's) are
+    proved; with a parameter, swish's beta*x < 0, the prover cannot place them (its sign
+    is not known), and the kernel would have no window at its root."""
+    if not isinstance(node, sp.Add):
+        return None
+    for i, ti in enumerate(node.args):
+        k, f = ti.as_coeff_Mul()
+        if not (isinstance(f, P.sigmoid) and k.is_positive and f.args[0].has(x)):
+            continue
+        u = f.args[0]
+        b = sp.simplify(u / x)
+        if not (b.is_number and b.is_positive):
+            continue
+        for j, tj in enumerate(node.args):
+            ds = [g for g in sp.Mul.make_args(tj) if isinstance(g, P.dsigmoid) and g.args[0] == u]
+            if j == i or len(ds) != 1:
+                continue
+            a = tj / ds[0]
+            c = sp.simplify(a / u)
+            if c.has(x) or not c.is_positive:
+                continue
+            new = P.dsigmoid(u) * (k + a + k * sp.exp(u))
+            return sp.Piecewise((_replace_pair(node, i, j, new), u < 0), (node, True))
+    return None
+
+
 _beta = sp.Symbol("beta", real=True)
 
 CANCEL = [
@@ -250,6 +283,14 @@ CANCEL = [
          sigmoid_difference,
          example=(P.sigmoid(x + 1) - P.sigmoid(x),
                   -P.sigmoid(x + 1) * P.sigmoid(-x) * P.expm1(-1)), bad_at=40.0),
+    Rule("sigmoid_dsigmoid",
+         "k*sigmoid(u) + c*u*dsigmoid(u) -> dsigmoid(u)*(k + c*u + k*exp(u)) for u = b*x < 0 (k, c, b > 0): "
+         "the terms cancel on the whole of u < 0 (silu' at x = -10: 1 : 10), the new sum only "
+         "near its root, where k + c*u is exact [2]",
+         sigmoid_dsigmoid,
+         example=(P.sigmoid(x) + x * P.dsigmoid(x),
+                  sp.Piecewise((P.dsigmoid(x) * (1 + x + sp.exp(x)), x < 0),
+                               (P.sigmoid(x) + x * P.dsigmoid(x), True)))),
     Rule("sigmoid_half", "c*sigmoid(u) - c/2 -> (c/2)*tanh(u/2): no cancellation at u = 0 [2]",
          sigmoid_half, example=(2 * P.sigmoid(x) - 1, sp.tanh(x / 2)), bad_at=1e-20),
     Rule("reflect",

@@ -82,7 +82,7 @@ SKIPPED: dict[str, str] = {}
 _FACTOR_PRIMITIVES = (P.mul_sigmoid, P.mul_dsigmoid, P.mul_exp, P.mul_tanh_softplus, P.mul_softplus)
 
 
-def _exact(e) -> bool:
+def is_exact(e) -> bool:
     """Whether ``e`` is computed without rounding: a symbol, a dyadic constant of at most
     53 bits, a power-of-two multiple of an exact value."""
     if e.is_Symbol:
@@ -93,7 +93,7 @@ def _exact(e) -> bool:
     if e.is_Mul:
         c, rest = e.as_coeff_Mul()
         p = abs(int(c.p)) if c.is_Rational else 0
-        return c != 1 and _exact(c) and p & (p - 1) == 0 and not rest.is_Mul and _exact(rest)
+        return c != 1 and is_exact(c) and p & (p - 1) == 0 and not rest.is_Mul and is_exact(rest)
     return False
 
 
@@ -105,7 +105,7 @@ def magnitude(e: sp.Expr) -> sp.Expr:
     value (and a*Q(u) primitives: T(a)*|Q(u)|) as it is."""
     if isinstance(e, sp.Piecewise):
         return sp.Piecewise(*[(magnitude(b), c) for b, c in e.args])
-    if _exact(e):
+    if is_exact(e):
         return sp.S.Zero
     if e.is_Add:
         return sp.Add(*[magnitude(t) for t in e.args])
