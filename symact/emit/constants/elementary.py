@@ -26,7 +26,9 @@ The fits, with r, s, z, w, a the runtime's variables:
   error in erfc.  NEAR: on [1/2, 2] in a - ``EL_ERFC_NEAR_SHIFT``; FAR: on [2, 27.3]
   (erfc(27.3) < 2^-1075 rounds to 0) in ``EL_ERFC_FAR_SHIFT`` - 1/(a + 1/2), a Moebius
   variable that maps a = infinity to a finite point (as the GELU Mills-ratio fit of
-  fit.py).  The ``_F32`` fits end at 10.1 (erfc(10.1) < 2^-150).
+  fit.py).  The ``_F32`` fits end at 10.1 (erfc(10.1) < 2^-150).  The ``_X`` fits serve
+  the f32x erfc (float's precision over double's range, 2^-40 relative): the float
+  fits' accuracy with the float64 fits' range.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ ERFC_NEAR_SHIFT = 1.25
 #: The number of coefficients of each fit (chosen from the errors that ``main`` prints).
 N = {"EL_EXPM1_Q": 11, "EL_EXPM1_F32": 8, "EL_LOG_R": 8, "EL_LOG_R_F32": 4,
      "EL_ERF_SMALL": 10, "EL_ERF_SMALL_F32": 6, "EL_ERFC_NEAR": 22, "EL_ERFC_FAR": 22,
-     "EL_ERFC_NEAR_F32": 13, "EL_ERFC_FAR_F32": 13}
+     "EL_ERFC_NEAR_F32": 13, "EL_ERFC_FAR_F32": 13, "EL_ERF_SMALL_X": 7, "EL_ERFC_NEAR_X": 16,
+     "EL_ERFC_FAR_X": 16}
 
 
 def _series(term, x, first=0):
@@ -123,6 +126,12 @@ def specs() -> dict:
         "EL_ERFC_FAR_F32": (f"erfcx(a)(a + 1/2) on [{ERFC_SPLIT}, {ERFC_END_F32}] in "
                             "EL_ERFC_FAR_SHIFT_F32 - 1/(a + 1/2) (float)",
                             erfc_j, ERFC_SPLIT, ERFC_END_F32, _far_var(s32)),
+        "EL_ERF_SMALL_X": ("erf(a)/a in w = a^2 on |a| <= 1/2 (f32x)", erf_over_a, 0,
+                           mp.mpf(ERFC_SMALL) ** 2, None),
+        "EL_ERFC_NEAR_X": (f"erfcx(a)(a + 1/2) on [{ERFC_SMALL}, {ERFC_SPLIT}] in a - {ERFC_NEAR_SHIFT} "
+                           "(f32x)", erfc_j, ERFC_SMALL, ERFC_SPLIT, near),
+        "EL_ERFC_FAR_X": (f"erfcx(a)(a + 1/2) on [{ERFC_SPLIT}, {ERFC_END}] in EL_ERFC_FAR_SHIFT - "
+                          "1/(a + 1/2) (f32x)", erfc_j, ERFC_SPLIT, ERFC_END, _far_var(s64)),
     }
     return out
 

@@ -246,8 +246,12 @@ SYMACT__INLINE double symact__xndtr_f32x(double u)
 
 SYMACT__INLINE double symact__xndtr_grad_f32x(double u)
 {
-    double r = 0.5 * symact__elem_erfc_f32x(-u * symact__c_SQRT_HALF)
-               + u * (symact__c_INV_SQRT_2PI * symact__elem_exp_f32x(-0.5 * u * u));
+    /* phi(u) = exp(-a^2)/sqrt(2 pi), a = |u|/sqrt(2): the exponential erfc's e^(-a^2)
+     * J(a)/(a + 1/2) takes, which the compiler then evaluates once (a^2 carries two
+     * roundings, which exp amplifies by a^2 <= 100 where the result is a normal float:
+     * 2^-45) */
+    double z = -u * symact__c_SQRT_HALF, a = symact__el_abs(z);
+    double r = 0.5 * symact__elem_erfc_f32x(z) + u * (symact__c_INV_SQRT_2PI * symact__elem_exp_f32x(-(a * a)));
     double root = symact__pr_root_window_x(u, symact__c_GELU_ROOT[0], symact__c_GELU_ROOT[1],
                                            symact__c_GELU_ROOT_LEFT, SYMACT__LEN(symact__c_GELU_ROOT_LEFT),
                                            symact__c_GELU_ROOT_RIGHT, SYMACT__LEN(symact__c_GELU_ROOT_RIGHT));
