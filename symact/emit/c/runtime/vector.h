@@ -370,11 +370,14 @@ SYMACT__INLINE int SYMACT_FN(symact__vf_cert_log_softmax)(size_t n, const SYMACT
 }
 /* logsumexp = m + log1p(R); cols == 0 gives -inf (the empty sum).  m + L cancels where
  * the row's sum of exponentials is near 1 (lse near 0; m = -log n for n ties), without
- * bound: L carries the error of R, about 2^-51 of L for float rows (their R in plain
- * double) and 2^-74 for double ones, so a row stands only where |m + L| >= cert (|m| + L),
- * cert as for the VJPs (SYMACT__VF_CERT: 2^-31 of the result for float;
- * SYMACT__VF_CERT_DW: 2^-56 for double), and otherwise takes the exact path, whose L
- * carries 2^-104. */
+ * bound: L carries the error of R, so a row stands only where |m + L| >= cert (|m| + L),
+ * and otherwise takes the exact path, whose L carries 2^-104.  Double rows: R in
+ * double-word, 2^-74 of L, cert SYMACT__VF_CERT_DW (2^-56 of the result).  Float rows: R
+ * in plain double at float's precision (symact__vf_rest, as log_softmax's: 2^-40 of L,
+ * a quarter of the double-word sums' cost), cert SYMACT__VF_CERT_LSE = 2^-9 (2^-31 of
+ * the result: within 0.5 + 2^-7 ulp once rounded to float; random rows are far from
+ * it, their lse is about m + log n). */
+#define SYMACT__VF_CERT_LSE 0x1p-9
 int SYMACT_FN(symact_logsumexp)(size_t rows, size_t cols, const SYMACT_T *x, SYMACT_T *y)
 {
     size_t i;
@@ -393,13 +396,25 @@ int SYMACT_FN(symact_logsumexp)(size_t rows, size_t cols, const SYMACT_T *x, SYM
             SYMACT_FN(symact__vx_logsumexp)(1, cols, xr, y + i);
             continue;
         }
+#if SYMACT_VF_FLOAT
+        (void)unused;
+        (void)unused_abs;
+        lg.hi = symact__elem_log1p_f64(SYMACT_FN(symact__vf_rest)(cols, xr, m, NULL));
+        r.hi = m + lg.hi;
+        if (!(fabs(r.hi) >= SYMACT__VF_CERT_LSE * (fabs(m) + lg.hi))) {
+            SYMACT_FN(symact__vx_logsumexp)(1, cols, xr, y + i);
+            continue;
+        }
+        y[i] = (SYMACT_T)r.hi;
+#else
         lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused, &unused_abs));
         r = symact__two_sum(m, lg.hi);
-        if (!(fabs(r.hi) >= (SYMACT_VF_FLOAT ? SYMACT__VF_CERT : SYMACT__VF_CERT_DW) * (fabs(m) + lg.hi))) {
+        if (!(fabs(r.hi) >= SYMACT__VF_CERT_DW * (fabs(m) + lg.hi))) {
             SYMACT_FN(symact__vx_logsumexp)(1, cols, xr, y + i);
             continue;
         }
         y[i] = (SYMACT_T)(r.hi + (r.lo + lg.lo));
+#endif
     }
     return 0;
 }
