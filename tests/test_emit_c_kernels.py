@@ -253,3 +253,19 @@ def test_special_values_fold_in_wherever_they_sit(C, dtype):
         assert np.isnan(ys[nan]).all(), spec.name
         np.testing.assert_array_equal(ys[~nan], ref(xs[~nan]), err_msg=spec.name)
         assert ys.dtype == dtype
+
+
+@needs_cc
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_one_pass_loops_fold_the_limits_the_form_misses(C, dtype):
+    """The one-pass loops of the arithmetic forms leave nan and +-inf to the form where one
+    test per call finds it gives them, and fold them in otherwise: leaky_relu's form
+    gives the limit at -inf for a slope of 0.01 but nan for 0 (0*-inf), where the limit
+    is -0; relu's form gives 0 at nan, where the contract wants nan."""
+    x = np.array([-np.inf, np.inf, np.nan, -2.0, 3.0], dtype=dtype)
+    for slope, at_minus_inf in ((0.01, -np.inf), (0.0, 0.0)):
+        y = C.leaky_relu(x, negative_slope=slope)
+        assert y[0] == at_minus_inf and y[1] == np.inf and np.isnan(y[2]), (slope, y)
+        assert y[3] == dtype(-2.0) * dtype(slope) and y[4] == 3.0, (slope, y)
+    y = C.relu(x)
+    assert np.isnan(y[2]) and y[0] == 0 and y[1] == np.inf and y[3] == 0 and y[4] == 3.0, y

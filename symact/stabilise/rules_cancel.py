@@ -236,7 +236,7 @@ def sigmoid_half(node):
 
 
 def sigmoid_dsigmoid(node):
-    """``k*sigmoid(u) + c*u*dsigmoid(u) -> dsigmoid(u)*(k + c*u + k*exp(u))`` for u < 0,
+    """``k*sigmoid(u) + c*u*dsigmoid(u) -> dsigmoid(u)*(k + c*u + k*exp(-|u|))`` for u < 0,
     with k > 0 and c > 0 constants (the derivative of u*sigmoid(u): silu', swish'):
     sigmoid(u) = dsigmoid(u)*(1 + exp(u)), and exp(u) <= 1 there.  The two terms have
     opposite signs for u < 0 and cancel, about 1 : |u| apart in size, everywhere there;
@@ -263,7 +263,9 @@ def sigmoid_dsigmoid(node):
             c = sp.simplify(a / u)
             if c.has(x) or not c.is_positive:
                 continue
-            new = P.dsigmoid(u) * (k + a + k * sp.exp(u))
+            # exp(-|u|), which is exp(u) there: the exponential the primitives evaluate,
+            # so that a compiler evaluates one where both branches are (selects)
+            new = P.dsigmoid(u) * (k + a + k * sp.exp(-sp.Abs(u)))
             return sp.Piecewise((_replace_pair(node, i, j, new), u < 0), (node, True))
     return None
 
@@ -289,7 +291,7 @@ CANCEL = [
          "near its root, where k + c*u is exact [2]",
          sigmoid_dsigmoid,
          example=(P.sigmoid(x) + x * P.dsigmoid(x),
-                  sp.Piecewise((P.dsigmoid(x) * (1 + x + sp.exp(x)), x < 0),
+                  sp.Piecewise((P.dsigmoid(x) * (1 + x + sp.exp(-sp.Abs(x))), x < 0),
                                (P.sigmoid(x) + x * P.dsigmoid(x), True)))),
     Rule("sigmoid_half", "c*sigmoid(u) - c/2 -> (c/2)*tanh(u/2): no cancellation at u = 0 [2]",
          sigmoid_half, example=(2 * P.sigmoid(x) - 1, sp.tanh(x / 2)), bad_at=1e-20),
