@@ -53,6 +53,9 @@ SYMACT__INLINE double SYMACT_FN(symact__vf_scan)(size_t n, const SYMACT_T *x, in
     return m;
 }
 
+#if SYMACT_VF_FLOAT
+/* (float rows: symact__vf_rest and, for the VJPs, symact__vf_psums) */
+#else
 /* Pass 2: R = S - 1 = sum over the entries below the max of exp(x_j - m), plus the
  * number of ties of the max less one, as a double-word; also *gsum = G = sum_j e_j (g_j - c)
  * (mode 1, the softmax VJP) or sum_j g_j (mode 2, the log_softmax VJP), and *gabs the sum
@@ -142,6 +145,7 @@ SYMACT__INLINE symact__dd SYMACT_FN(symact__vf_sums)(size_t n, const SYMACT_T *x
     /* ties - 1 is an integer: exact */
     return symact__dd_add(r, symact__dd_make(ties - 1.0, 0.0));
 }
+#endif
 
 /* The VJPs' c: g at an entry equal to the max (any: the dominant entry's D = -G then
  * carries no rounding of a g - c term, docs/numerics.md pitfall 13; it still cancels
@@ -385,8 +389,12 @@ int SYMACT_FN(symact_logsumexp)(size_t rows, size_t cols, const SYMACT_T *x, SYM
         const SYMACT_T *xr = x + i * cols;
         int slow;
         double m;
+#if SYMACT_VF_FLOAT
+        double lg, r;
+#else
         symact__dd lg, r, unused;
         double unused_abs;
+#endif
         if (cols == 0) {
             y[i] = (SYMACT_T)-HUGE_VAL;
             continue;
@@ -397,15 +405,13 @@ int SYMACT_FN(symact_logsumexp)(size_t rows, size_t cols, const SYMACT_T *x, SYM
             continue;
         }
 #if SYMACT_VF_FLOAT
-        (void)unused;
-        (void)unused_abs;
-        lg.hi = symact__elem_log1p_f64(SYMACT_FN(symact__vf_rest)(cols, xr, m, NULL));
-        r.hi = m + lg.hi;
-        if (!(fabs(r.hi) >= SYMACT__VF_CERT_LSE * (fabs(m) + lg.hi))) {
+        lg = symact__elem_log1p_f64(SYMACT_FN(symact__vf_rest)(cols, xr, m, NULL));
+        r = m + lg;
+        if (!(fabs(r) >= SYMACT__VF_CERT_LSE * (fabs(m) + lg))) {
             SYMACT_FN(symact__vx_logsumexp)(1, cols, xr, y + i);
             continue;
         }
-        y[i] = (SYMACT_T)r.hi;
+        y[i] = (SYMACT_T)r;
 #else
         lg = symact__vec_log1p2(SYMACT_FN(symact__vf_sums)(cols, xr, m, NULL, 0.0, 0, &unused, &unused_abs));
         r = symact__two_sum(m, lg.hi);
